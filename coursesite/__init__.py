@@ -1,0 +1,136 @@
+"""coursesite: continuing education for psychologists and psychotherapists."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from coursesite.config import DEFAULT_SECRET_KEY, PROJECT_ROOT, config_for
+from coursesite.extensions import cache, csrf, db, limiter, login_manager, migrate, talisman
+
+# A strict policy: no inline scripts or styles anywhere, nothing from other origins.
+CONTENT_SECURITY_POLICY = {
+    "default-src": "'self'",
+    "script-src": "'self'",
+    "style-src": "'self'",
+    "img-src": "'self' data:",
+    "media-src": "'self'",
+    "font-src": "'self'",
+    "connect-src": "'self'",
+    "object-src": "'none'",
+    "base-uri": "'self'",
+    "form-action": "'self'",
+    "frame-ancestors": "'none'",
+}
+
+
+def create_app(config_name: str | None = None, overrides: dict[str, Any] | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+        instance_path=str(PROJECT_ROOT / "instance"),
+    )
+    app.config.from_object(config_for(config_name))
+    app.config.update(overrides or {})
+    check_production_settings(app)
+    Path(app.instance_path).mkdir(exist_ok=True)
+    register_extensions(app)
+    register_models()
+    register_sqlite_pragmas()
+    register_blueprints(app)
+    register_content_sections(app)
+    register_template_helpers(app)
+    register_errorhandlers(app)
+    register_cli(app)
+    return app
+
+
+def check_production_settings(app: Flask) -> None:
+    if app.config["ENV_NAME"] == "production" and app.config["SECRET_KEY"] in (None, "", DEFAULT_SECRET_KEY):
+        raise RuntimeError("SECRET_KEY must be set to a long random value in production")
+
+
+def register_extensions(app: Flask) -> None:
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    cache.init_app(app)
+    production = app.config["ENV_NAME"] == "production"
+    talisman.init_app(
+        app,
+        force_https=app.config["FORCE_HTTPS"],
+        strict_transport_security=production,
+        session_cookie_secure=app.config["SESSION_COOKIE_SECURE"],
+        content_security_policy=CONTENT_SECURITY_POLICY,
+        frame_options="DENY",
+        referrer_policy="strict-origin-when-cross-origin",
+    )
+
+
+def register_models() -> None:
+    """Import every package's models so the metadata (and Alembic) sees all tables."""
+    from coursesite.accounts import models as _accounts, services as _account_services  # noqa: F401
+    from coursesite.assessment import models as _assessment  # noqa: F401
+    from coursesite.billing import models as _billing  # noqa: F401
+    from coursesite.catalog import models as _catalog  # noqa: F401
+
+
+def register_sqlite_pragmas() -> None:
+    """WAL, foreign keys and a busy timeout on every SQLite connection (no-op for other databases)."""
+    if getattr(register_sqlite_pragmas, "done", False):
+        return
+
+    @event.listens_for(Engine, "connect")
+    def set_sqlite_pragmas(dbapi_connection, _record) -> None:
+        if type(dbapi_connection).__module__ != "sqlite3":
+            return
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    register_sqlite_pragmas.done = True
+
+
+def register_blueprints(app: Flask) -> None:
+    from coursesite.catalog.views import bp as catalog_bp
+    from coursesite.health import bp as health_bp
+    from coursesite.media import bp as media_bp
+
+    app.register_blueprint(catalog_bp)
+    app.register_blueprint(health_bp)
+    app.register_blueprint(media_bp)
+
+
+def register_content_sections(app: Flask) -> None:
+    """Parts of a module's files that other packages own; the catalogue's importer calls them in this order."""
+    from coursesite.assessment.content import QUIZ_SECTION
+    from coursesite.billing.content import PRICES_SECTION
+
+    app.extensions["content_sections"] = [PRICES_SECTION, QUIZ_SECTION]
+
+
+def register_template_helpers(app: Flask) -> None:
+    from coursesite import templating
+
+    templating.init_app(app)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from coursesite import errors
+
+    errors.init_app(app)
+
+
+def register_cli(app: Flask) -> None:
+    from coursesite.cli import register_commands
+
+    register_commands(app)

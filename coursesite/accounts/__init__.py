@@ -1,0 +1,1 @@
+"""Users, roles, authentication, profile, email tokens and the audit log."""

@@ -1,0 +1,1 @@
+"""Question bank, test attempts, grading and the course evaluation."""

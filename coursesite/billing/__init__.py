@@ -1,0 +1,1 @@
+"""Price tiers, orders, entitlements (access) and the Stripe gateway."""

@@ -1,0 +1,70 @@
+"""Modules as files: read and check a content folder, import it into the database, export it back.
+
+The format is described in docs/content-format.md. Feature packages that own part of a module (the question bank,
+the price tiers) plug in as :class:`~coursesite.catalog.content.sections.ContentSection` objects, so the catalogue
+does not depend on them.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import current_app
+from sqlalchemy import select
+
+from coursesite.catalog.content.sections import ContentSection
+from coursesite.catalog.content.yamlfields import Report
+from coursesite.extensions import db
+
+
+def content_sections() -> list[ContentSection]:
+    return current_app.extensions["content_sections"]
+
+
+def module_dirs(path: Path) -> list[Path]:
+    """``path`` itself when it is a module folder, else every module folder directly inside it."""
+    if (path / "module.yaml").exists():
+        return [path]
+    return sorted(child for child in path.iterdir() if (child / "module.yaml").exists()) if path.is_dir() else []
+
+
+def read_modules(path: Path) -> tuple[Report, list]:
+    from coursesite.catalog.content.reader import read_module
+
+    report = Report()
+    folders = module_dirs(path)
+    if not folders:
+        report.error(path, "no module.yaml here, nor in any folder directly inside it")
+    modules = [read_module(folder, content_sections(), report) for folder in folders]
+    return report, [module for module in modules if module is not None]
+
+
+def validate_content(path: Path) -> Report:
+    return read_modules(path)[0]
+
+
+def import_content(path: Path) -> Report:
+    """Import every module under ``path`` in one transaction; nothing is written if any file has an error."""
+    from coursesite.catalog.content.importer import import_module
+
+    report, modules = read_modules(path)
+    if not report.ok:
+        return report
+    media_root = Path(current_app.config["MEDIA_ROOT"])
+    try:
+        for module in modules:
+            import_module(module, content_sections(), media_root)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return report
+
+
+def export_content(slug: str, content_root: Path) -> Path | None:
+    from coursesite.catalog.content.exporter import export_module
+    from coursesite.catalog.models import Module
+
+    module = db.session.scalar(select(Module).where(Module.slug == slug))
+    if module is None:
+        return None
+    return export_module(module, content_sections(), Path(current_app.config["MEDIA_ROOT"]), content_root)

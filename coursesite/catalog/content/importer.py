@@ -1,0 +1,104 @@
+"""Write checked module data into the database: idempotent (upserts by slug/key) and all-or-nothing."""
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+
+from coursesite.catalog.content.reader import MEDIA_TYPES, LectureData, ModuleData, SpeakerData
+from coursesite.catalog.content.sections import ContentSection
+from coursesite.catalog.models import (
+    GlossaryTerm, Lecture, LectureSpeaker, Module, Reference, Resource, Speaker, StudyGuide,
+)
+from coursesite.catalog.services import bump_content_revision
+from coursesite.extensions import db
+
+
+def store_file(source: Path, media_root: Path, folder: str) -> str:
+    """Copy ``source`` under ``media_root/folder`` named by its content hash; return the relative path.
+
+    A file already stored is never rewritten, so pages serving the previous import keep working while a new one runs
+    and a failed import leaves nothing that a database row points at.
+    """
+    digest = hashlib.sha256(source.read_bytes()).hexdigest()[:24]
+    relative = f"{folder}/{digest}{source.suffix.lower()}"
+    target = media_root / relative
+    if not target.exists():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+        shutil.copyfile(source, temporary)
+        os.replace(temporary, target)
+    return relative
+
+
+def import_module(data: ModuleData, sections: list[ContentSection], media_root: Path) -> Module:
+    """Upsert ``data`` in the current session; the caller commits or rolls back."""
+    speakers = {slug: _upsert_speaker(speaker, media_root) for slug, speaker in data.speakers.items()}
+    module = db.session.scalar(select(Module).where(Module.slug == data.slug)) or Module(slug=data.slug)
+    for name, value in data.fields.items():
+        setattr(module, name, value)
+    db.session.add(module)
+    _sync(module.lectures, data.lectures, "slug", lambda row, item: _fill_lecture(row, item, speakers, media_root),
+          Lecture)
+    _sync(module.guides, data.guides, "slug", _fill_from_dict, StudyGuide)
+    _sync(module.glossary, _numbered(data.glossary), "slug", _fill_from_dict, GlossaryTerm)
+    _sync(module.references, _numbered(data.references), "key", _fill_from_dict, Reference)
+    db.session.flush()
+    for section in sections:
+        section.apply(module, data.sections[section.name])
+    bump_content_revision()
+    return module
+
+
+def _numbered(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [dict(item, position=position) for position, item in enumerate(items, start=1)]
+
+
+def _sync(rows: list, items: list, key: str, fill, model) -> None:
+    """Make the collection ``rows`` match ``items``: update by ``key``, add the new, drop the missing."""
+    existing = {getattr(row, key): row for row in rows}
+    wanted = []
+    for item in items:
+        identity = item[key] if isinstance(item, dict) else getattr(item, key)
+        row = existing.get(identity) or model()
+        fill(row, item)
+        wanted.append(row)
+    rows[:] = wanted
+
+
+def _fill_from_dict(row, item: dict[str, Any]) -> None:
+    for name, value in item.items():
+        setattr(row, name, value)
+
+
+def _fill_lecture(row: Lecture, item: LectureData, speakers: dict[str, Speaker], media_root: Path) -> None:
+    row.slug, row.position, row.title, row.kind = item.slug, item.position, item.title, item.kind
+    row.summary, row.notes, row.duration_seconds, row.preview = item.summary, item.notes, item.duration, item.preview
+    row.media_path = store_file(item.media, media_root, "lectures")
+    row.media_type = MEDIA_TYPES[item.media.suffix.lower()]
+    row.captions_path = store_file(item.captions, media_root, "lectures")
+    row.slides_path = store_file(item.slides, media_root, "lectures") if item.slides else None
+    row.cues = item.cues
+    links = {link.speaker.slug: link for link in row.speaker_links}
+    row.speaker_links = [
+        _link(links.get(slug), speakers[slug], position) for position, slug in enumerate(item.speakers, start=1)
+    ]
+
+
+def _link(link: LectureSpeaker | None, speaker: Speaker, position: int) -> LectureSpeaker:
+    link = link or LectureSpeaker(speaker=speaker)
+    link.position = position
+    return link
+
+
+def _upsert_speaker(data: SpeakerData, media_root: Path) -> Speaker:
+    speaker = db.session.scalar(select(Speaker).where(Speaker.slug == data.slug)) or Speaker(slug=data.slug)
+    speaker.name, speaker.credentials, speaker.title, speaker.bio = data.name, data.credentials, data.title, data.bio
+    speaker.photo_path = store_file(data.photo, media_root, "speakers") if data.photo else None
+    _sync(speaker.resources, _numbered(data.resources), "position", _fill_from_dict, Resource)
+    db.session.add(speaker)
+    return speaker

@@ -1,0 +1,218 @@
+from __future__ import annotations
+
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from coursesite.extensions import db
+from coursesite.models_base import TimestampMixin
+
+LECTURE_KINDS = {
+    "video_lecture": "Video lecture",
+    "audio_lecture": "Audio lecture",
+    "interview": "Interview",
+    "conversation": "Conversation",
+}
+LEVELS = ("introductory", "intermediate", "advanced")
+
+
+class Module(TimestampMixin, db.Model):
+    __tablename__ = "modules"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    title: Mapped[str] = mapped_column(String(200))
+    subtitle: Mapped[str] = mapped_column(String(300), default="")
+    summary: Mapped[str] = mapped_column(Text, default="")
+    ce_hours: Mapped[float] = mapped_column(Float)
+    level: Mapped[str] = mapped_column(String(20), default="intermediate")
+    audience: Mapped[str] = mapped_column(Text, default="")
+    objectives: Mapped[list[str]] = mapped_column(JSON, default=list)
+    approval_statement: Mapped[str] = mapped_column(Text, default="")
+    published: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    lectures: Mapped[list[Lecture]] = relationship(
+        back_populates="module", order_by="Lecture.position", cascade="all, delete-orphan"
+    )
+    guides: Mapped[list[StudyGuide]] = relationship(
+        back_populates="module", order_by="StudyGuide.position", cascade="all, delete-orphan"
+    )
+    glossary: Mapped[list[GlossaryTerm]] = relationship(
+        back_populates="module", order_by="GlossaryTerm.position", cascade="all, delete-orphan"
+    )
+    references: Mapped[list[Reference]] = relationship(
+        back_populates="module", order_by="Reference.position", cascade="all, delete-orphan"
+    )
+
+    @property
+    def duration_seconds(self) -> float:
+        return sum(lecture.duration_seconds for lecture in self.lectures)
+
+    @property
+    def speakers(self) -> list[Speaker]:
+        """Everyone who speaks in the module, in order of first appearance."""
+        unique: dict[int, Speaker] = {}
+        for lecture in self.lectures:
+            for speaker in lecture.speakers:
+                unique.setdefault(speaker.id, speaker)
+        return list(unique.values())
+
+    @property
+    def lecture_kinds(self) -> list[str]:
+        return sorted({lecture.kind for lecture in self.lectures}, key=list(LECTURE_KINDS).index)
+
+    def __repr__(self) -> str:
+        return f"<Module {self.slug}>"
+
+
+class Speaker(TimestampMixin, db.Model):
+    __tablename__ = "speakers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    credentials: Mapped[str] = mapped_column(String(80), default="")
+    title: Mapped[str] = mapped_column(String(200), default="")
+    bio: Mapped[str] = mapped_column(Text, default="")
+    photo_path: Mapped[str | None] = mapped_column(String(255))
+
+    resources: Mapped[list[Resource]] = relationship(
+        back_populates="speaker", order_by="Resource.position", cascade="all, delete-orphan"
+    )
+    lecture_links: Mapped[list[LectureSpeaker]] = relationship(back_populates="speaker")
+
+    @property
+    def display_name(self) -> str:
+        return f"{self.name}, {self.credentials}" if self.credentials else self.name
+
+
+class Resource(db.Model):
+    """An extra resource recommended with a speaker (a book, article, video or website)."""
+
+    __tablename__ = "resources"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    speaker_id: Mapped[int] = mapped_column(ForeignKey("speakers.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(300))
+    url: Mapped[str] = mapped_column(String(500))
+    kind: Mapped[str] = mapped_column(String(20), default="website")
+    note: Mapped[str] = mapped_column(Text, default="")
+
+    speaker: Mapped[Speaker] = relationship(back_populates="resources")
+
+
+class Lecture(TimestampMixin, db.Model):
+    __tablename__ = "lectures"
+    __table_args__ = (UniqueConstraint("module_id", "slug"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    module_id: Mapped[int] = mapped_column(ForeignKey("modules.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    slug: Mapped[str] = mapped_column(String(80))
+    title: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(20))
+    summary: Mapped[str] = mapped_column(Text, default="")
+    notes: Mapped[str] = mapped_column(Text, default="")
+    duration_seconds: Mapped[float] = mapped_column(Float)
+    preview: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Paths are relative to MEDIA_ROOT and named by content hash, so a re-import never rewrites a file in use.
+    media_path: Mapped[str] = mapped_column(String(255))
+    media_type: Mapped[str] = mapped_column(String(40))
+    captions_path: Mapped[str] = mapped_column(String(255))
+    slides_path: Mapped[str | None] = mapped_column(String(255))
+    # The transcript: [{"start": s, "end": s, "speaker": name | None, "text": str}, ...] derived from the captions.
+    cues: Mapped[list[dict]] = mapped_column(JSON, default=list)
+
+    module: Mapped[Module] = relationship(back_populates="lectures")
+    speaker_links: Mapped[list[LectureSpeaker]] = relationship(
+        back_populates="lecture", order_by="LectureSpeaker.position", cascade="all, delete-orphan"
+    )
+
+    @property
+    def speakers(self) -> list[Speaker]:
+        return [link.speaker for link in self.speaker_links]
+
+    @property
+    def kind_label(self) -> str:
+        return LECTURE_KINDS[self.kind]
+
+
+class LectureSpeaker(db.Model):
+    __tablename__ = "lecture_speakers"
+
+    lecture_id: Mapped[int] = mapped_column(ForeignKey("lectures.id", ondelete="CASCADE"), primary_key=True)
+    speaker_id: Mapped[int] = mapped_column(ForeignKey("speakers.id", ondelete="RESTRICT"), primary_key=True, index=True)
+    position: Mapped[int] = mapped_column(Integer)
+
+    lecture: Mapped[Lecture] = relationship(back_populates="speaker_links")
+    speaker: Mapped[Speaker] = relationship(back_populates="lecture_links")
+
+
+class StudyGuide(TimestampMixin, db.Model):
+    __tablename__ = "study_guides"
+    __table_args__ = (UniqueConstraint("module_id", "slug"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    module_id: Mapped[int] = mapped_column(ForeignKey("modules.id", ondelete="CASCADE"), index=True)
+    slug: Mapped[str] = mapped_column(String(80))
+    position: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(200))
+    summary: Mapped[str] = mapped_column(Text, default="")
+    body: Mapped[str] = mapped_column(Text, default="")
+
+    module: Mapped[Module] = relationship(back_populates="guides")
+
+
+class GlossaryTerm(db.Model):
+    __tablename__ = "glossary_terms"
+    __table_args__ = (UniqueConstraint("module_id", "slug"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    module_id: Mapped[int] = mapped_column(ForeignKey("modules.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    slug: Mapped[str] = mapped_column(String(120))
+    term: Mapped[str] = mapped_column(String(120))
+    definition: Mapped[str] = mapped_column(Text)
+    related: Mapped[list[str]] = mapped_column(JSON, default=list)
+
+    module: Mapped[Module] = relationship(back_populates="glossary")
+
+
+class Reference(db.Model):
+    """A bibliography entry of a module."""
+
+    __tablename__ = "references"
+    __table_args__ = (UniqueConstraint("module_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    module_id: Mapped[int] = mapped_column(ForeignKey("modules.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    key: Mapped[str] = mapped_column(String(80))
+    kind: Mapped[str] = mapped_column(String(20))
+    authors: Mapped[str] = mapped_column(String(500))
+    year: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(500))
+    container: Mapped[str] = mapped_column(String(300), default="")
+    publisher: Mapped[str] = mapped_column(String(200), default="")
+    volume: Mapped[str] = mapped_column(String(20), default="")
+    issue: Mapped[str] = mapped_column(String(20), default="")
+    pages: Mapped[str] = mapped_column(String(40), default="")
+    doi: Mapped[str] = mapped_column(String(200), default="")
+    url: Mapped[str] = mapped_column(String(500), default="")
+    seminal: Mapped[bool] = mapped_column(Boolean, default=False)
+    annotation: Mapped[str] = mapped_column(Text, default="")
+
+    module: Mapped[Module] = relationship(back_populates="references")
+
+    @property
+    def link(self) -> str:
+        return f"https://doi.org/{self.doi}" if self.doi else self.url
+
+
+class ContentRevision(db.Model):
+    """One row whose number goes up whenever catalogue content changes; cached fragments are keyed by it."""
+
+    __tablename__ = "content_revision"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[int] = mapped_column(Integer, default=0)

@@ -1,0 +1,102 @@
+"""Catalogue queries for the public pages, and the content revision that keys their caches."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import selectinload
+
+from coursesite.catalog.models import (
+    LECTURE_KINDS, ContentRevision, Lecture, LectureSpeaker, Module, Speaker,
+)
+from coursesite.extensions import db
+
+CE_HOUR_BANDS = {"short": (0, 6.0), "medium": (6.0, 12.0), "long": (12.0, 1000.0)}
+CE_HOUR_LABELS = {"short": "Up to 6 hours", "medium": "6 to 12 hours", "long": "More than 12 hours"}
+
+
+def content_revision() -> int:
+    return db.session.scalar(select(ContentRevision.number).where(ContentRevision.id == 1)) or 0
+
+
+def bump_content_revision() -> None:
+    """Mark catalogue content as changed, so every cached fragment keyed by the old number goes stale."""
+    updated = db.session.execute(
+        update(ContentRevision).where(ContentRevision.id == 1).values(number=ContentRevision.number + 1)
+    )
+    if updated.rowcount == 0:
+        db.session.add(ContentRevision(id=1, number=1))
+
+
+@dataclass(frozen=True)
+class CatalogFilters:
+    hours: str = ""
+    kind: str = ""
+    speaker: str = ""
+
+    @classmethod
+    def from_args(cls, args) -> CatalogFilters:
+        """Unknown filter values are ignored rather than rejected: a stale link still shows the catalogue."""
+        hours = args.get("hours", "")
+        kind = args.get("format", "")
+        speaker = args.get("speaker", "")[:80]
+        return cls(hours if hours in CE_HOUR_BANDS else "", kind if kind in LECTURE_KINDS else "", speaker)
+
+
+def published_modules(filters: CatalogFilters) -> list[Module]:
+    query = (
+        select(Module)
+        .where(Module.published.is_(True))
+        .options(selectinload(Module.lectures).selectinload(Lecture.speaker_links).selectinload(LectureSpeaker.speaker))
+        .order_by(Module.title)
+    )
+    if filters.hours:
+        low, high = CE_HOUR_BANDS[filters.hours]
+        query = query.where(Module.ce_hours > low, Module.ce_hours <= high)
+    if filters.kind:
+        query = query.where(Module.lectures.any(Lecture.kind == filters.kind))
+    if filters.speaker:
+        query = query.where(Module.lectures.any(
+            Lecture.speaker_links.any(LectureSpeaker.speaker.has(Speaker.slug == filters.speaker))
+        ))
+    return list(db.session.scalars(query))
+
+
+def speakers_with_published_lectures() -> list[Speaker]:
+    query = (
+        select(Speaker)
+        .where(Speaker.lecture_links.any(LectureSpeaker.lecture.has(Lecture.module.has(Module.published.is_(True)))))
+        .order_by(Speaker.name)
+    )
+    return list(db.session.scalars(query))
+
+
+def published_module(slug: str) -> Module | None:
+    query = (
+        select(Module)
+        .where(Module.slug == slug, Module.published.is_(True))
+        .options(
+            selectinload(Module.lectures).selectinload(Lecture.speaker_links).selectinload(LectureSpeaker.speaker),
+            selectinload(Module.guides),
+            selectinload(Module.glossary),
+            selectinload(Module.references),
+        )
+    )
+    return db.session.scalar(query)
+
+
+def speaker_page(slug: str) -> tuple[Speaker, list[Lecture]] | None:
+    speaker = db.session.scalar(
+        select(Speaker).where(Speaker.slug == slug).options(selectinload(Speaker.resources))
+    )
+    if speaker is None:
+        return None
+    lectures = db.session.scalars(
+        select(Lecture)
+        .join(Lecture.speaker_links)
+        .join(Lecture.module)
+        .where(LectureSpeaker.speaker_id == speaker.id, Module.published.is_(True))
+        .options(selectinload(Lecture.module))
+        .order_by(Module.title, Lecture.position)
+    )
+    return speaker, list(lectures)

@@ -1,0 +1,66 @@
+"""Public catalogue pages: home, catalogue with filters, module page, speaker page."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, render_template, request
+from markupsafe import Markup
+
+from coursesite.caching import cached
+from coursesite.catalog import services
+from coursesite.catalog.services import CE_HOUR_LABELS, CatalogFilters
+
+bp = Blueprint("catalog", __name__)
+
+
+@bp.get("/")
+def home():
+    body = cached("home", lambda: render_template(
+        "catalog/_home_body.html", modules=services.published_modules(CatalogFilters())
+    ))
+    return render_template("catalog/home.html", body=Markup(body))
+
+
+@bp.get("/catalog")
+def catalog():
+    filters = CatalogFilters.from_args(request.args)
+    key = f"catalog:{filters.hours}:{filters.kind}:{filters.speaker}"
+    body = cached(key, lambda: render_template(
+        "catalog/_catalog_body.html",
+        modules=services.published_modules(filters),
+        speakers=services.speakers_with_published_lectures(),
+        filters=filters,
+        hour_labels=CE_HOUR_LABELS,
+    ))
+    return render_template("catalog/catalog.html", body=Markup(body))
+
+
+def _module_page(slug: str) -> dict | None:
+    module = services.published_module(slug)
+    if module is None:
+        return None
+    return {"id": module.id, "slug": module.slug, "title": module.title, "summary": module.subtitle,
+            "body": render_template("catalog/_module_body.html", module=module)}
+
+
+@bp.get("/modules/<slug>")
+def module(slug: str):
+    page = cached(f"module:{slug}", lambda: _module_page(slug))
+    if page is None:
+        abort(404)
+    return render_template("catalog/module.html", page=page, body=Markup(page["body"]))
+
+
+def _speaker_page(slug: str) -> dict | None:
+    found = services.speaker_page(slug)
+    if found is None:
+        return None
+    speaker, lectures = found
+    return {"name": speaker.display_name,
+            "body": render_template("catalog/_speaker_body.html", speaker=speaker, lectures=lectures)}
+
+
+@bp.get("/speakers/<slug>")
+def speaker(slug: str):
+    page = cached(f"speaker:{slug}", lambda: _speaker_page(slug))
+    if page is None:
+        abort(404)
+    return render_template("catalog/speaker.html", page=page, body=Markup(page["body"]))

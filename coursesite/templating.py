@@ -1,0 +1,36 @@
+"""Jinja filters and globals shared by every template."""
+from __future__ import annotations
+
+from flask import Flask
+
+from coursesite.billing.services import format_money, tier_rule, tiers_for
+from coursesite.catalog.models import LECTURE_KINDS
+from coursesite.markdown import render_markdown
+
+
+def format_duration(seconds: float | None) -> str:
+    """``1 h 05 min`` / ``4 min 09 s``: what a learner wants to know about a lecture's length."""
+    total = round(seconds or 0)
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        return f"{hours} h {minutes:02d} min"
+    return f"{minutes} min {secs:02d} s" if minutes else f"{secs} s"
+
+
+def plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" + ("" if count == 1 else "s")
+
+
+def format_hours(hours: float) -> str:
+    return f"{hours:g} CE hour" + ("" if hours == 1 else "s")
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.filters.update(
+        markdown=render_markdown, money=format_money, duration=format_duration, ce_hours=format_hours,
+        tier_rule=tier_rule, plural=plural,
+    )
+    app.jinja_env.globals.update(lecture_kinds=LECTURE_KINDS, price_tiers=tiers_for)
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True

@@ -1,0 +1,129 @@
+"""Fixtures shared by every test.
+
+The database-facing tests run once per backend: SQLite always, and PostgreSQL when ``TEST_POSTGRES_URL`` is set (CI
+sets it; an unreachable server is then an error, never a skip). The schema comes from the Alembic migrations, not
+from ``create_all``, so the tests also prove the migrations build what the models describe.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from flask_migrate import upgrade
+
+from coursesite import create_app
+from coursesite.extensions import db
+
+FIXTURES = Path(__file__).parent / "fixtures"
+POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "")
+BACKENDS = ["sqlite", "postgresql"] if POSTGRES_URL else ["sqlite"]
+
+
+def reset_postgres_schema(url: str) -> None:
+    engine = sa.create_engine(url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(sa.text("DROP SCHEMA public CASCADE"))
+            connection.execute(sa.text("CREATE SCHEMA public"))
+    except sa.exc.OperationalError as exc:
+        pytest.fail(f"PostgreSQL is unreachable at TEST_POSTGRES_URL={url}: {exc}", pytrace=False)
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def database_url(request, tmp_path_factory) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'test.db'}"
+    reset_postgres_schema(POSTGRES_URL)
+    return POSTGRES_URL
+
+
+def make_app(database_url: str, tmp_path: Path, **overrides):
+    config = {"SQLALCHEMY_DATABASE_URI": database_url, "MEDIA_ROOT": str(tmp_path / "media"),
+              "CONTENT_ROOT": str(FIXTURES / "content"), "RATELIMIT_ENABLED": False}
+    config.update(overrides)
+    return create_app("testing", config)
+
+
+@pytest.fixture(scope="session")
+def migrated(database_url, tmp_path_factory) -> str:
+    """The test database at the newest migration, once per backend."""
+    app = make_app(database_url, tmp_path_factory.mktemp("migrate"))
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+    return database_url
+
+
+@pytest.fixture
+def app(migrated, tmp_path):
+    app = make_app(migrated, tmp_path)
+    with app.app_context():
+        yield app
+        db.session.rollback()
+        for table in reversed(db.metadata.sorted_tables):
+            db.session.execute(table.delete())
+        db.session.commit()
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def content_copy(tmp_path) -> Path:
+    """A writable copy of the fixture content; tests break it on purpose."""
+    target = tmp_path / "content"
+    shutil.copytree(FIXTURES / "content", target)
+    return target
+
+
+@pytest.fixture
+def sample_module(app):
+    """The fixture module, imported."""
+    from coursesite.catalog.content import import_content
+
+    report = import_content(FIXTURES / "content" / "sample-module")
+    assert report.ok, report.errors
+    return "sample-module"
+
+
+class QueryCounter:
+    def __init__(self) -> None:
+        self.statements: list[str] = []
+
+    def __call__(self, conn, cursor, statement, parameters, context, executemany) -> None:
+        self.statements.append(statement)
+
+    @property
+    def count(self) -> int:
+        return len(self.statements)
+
+
+@pytest.fixture
+def count_queries(app):
+    """``with count_queries() as counter: ...``: the SQL statements run inside the block."""
+
+    @contextmanager
+    def counting():
+        counter = QueryCounter()
+        sa.event.listen(db.engine, "before_cursor_execute", counter)
+        try:
+            yield counter
+        finally:
+            sa.event.remove(db.engine, "before_cursor_execute", counter)
+
+    return counting
