@@ -4,8 +4,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask import Blueprint, abort, current_app, send_from_directory
+from flask_login import current_user
 from sqlalchemy import or_, select
 
+from coursesite.billing.access import can_watch
 from coursesite.catalog.models import Lecture, Module
 from coursesite.extensions import db
 
@@ -38,6 +40,6 @@ def speaker_photo(name: str):
 @bp.get("/lectures/<name>")
 def lecture_file(name: str):
     lecture = lecture_for_file(f"lectures/{name}")
-    if lecture is None or not lecture.preview:
+    if lecture is None or not can_watch(current_user, lecture):
         abort(404)
     return deliver(f"lectures/{name}")
