@@ -8,21 +8,13 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from flask import g
-
 from coursesite.catalog.services import content_revision
 from coursesite.extensions import cache
 
 
-def current_revision() -> int:
-    if "content_revision" not in g:
-        g.content_revision = content_revision()
-    return g.content_revision
-
-
 def cached(name: str, compute: Callable[[], Any]) -> Any:
     """``compute()`` once per content revision; a None result (say, an unknown slug) is not stored."""
-    key = f"content:{current_revision()}:{name}"
+    key = f"content:{content_revision()}:{name}"
     value = cache.get(key)
     if value is None:
         value = compute()

@@ -236,7 +236,7 @@ def _read_lecture(path: Path, position: int, slug: str, speakers: dict[str, Spea
     if len(body) > MAX_MARKDOWN:
         report.error(path, f"notes are {len(body)} characters long; the limit is {MAX_MARKDOWN}")
     media_length = _media_length(media, fields) if media else None
-    if media_length is not None and duration and abs(media_length - duration) > DURATION_TOLERANCE:
+    if media_length is not None and duration >= 1 and abs(media_length - duration) > DURATION_TOLERANCE:
         fields.error("duration", f"says {duration:g} s but the media lasts {media_length:.1f} s")
     lecture = LectureData(
         position=position, slug=slug,

@@ -36,6 +36,11 @@ class _LineLoader(yaml.SafeLoader):
         return mapping
 
 
+_LineLoader.add_constructor(
+    "tag:yaml.org,2002:map", lambda loader, node: loader.construct_mapping(node, deep=True)
+)
+
+
 @dataclass(frozen=True)
 class Problem:
     path: str
@@ -91,7 +96,8 @@ def load_yaml(path: Path, report: Report, *, text: str | None = None, line_offse
     try:
         return loader.get_single_data()
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
+        # The context mark is where the broken construct began (an unclosed bracket or quote): where to look.
+        mark = getattr(exc, "context_mark", None) or getattr(exc, "problem_mark", None)
         line = mark.line + 1 + line_offset if mark else None
         problem = getattr(exc, "problem", None) or str(exc)
         report.error(path, f"malformed YAML: {problem}", line=line)

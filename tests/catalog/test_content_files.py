@@ -1,0 +1,229 @@
+"""Content as files: validate, import (idempotent, all-or-nothing) and export (round trip)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from coursesite.assessment.models import Question, QuizSettings
+from coursesite.billing.models import PriceTier
+from coursesite.catalog.content import import_content
+from coursesite.catalog.models import GlossaryTerm, Lecture, Module, Reference, Speaker, StudyGuide
+from coursesite.extensions import db
+from tests.conftest import FIXTURES
+
+COUNTED = (Module, Lecture, Speaker, StudyGuide, GlossaryTerm, Reference, PriceTier, Question)
+
+
+def row_counts() -> dict[str, int]:
+    return {model.__name__: db.session.scalar(select(func.count()).select_from(model)) for model in COUNTED}
+
+
+def snapshot() -> dict:
+    """Everything an import writes, without ids and timestamps."""
+    module = db.session.scalar(select(Module))
+    quiz = db.session.scalar(select(QuizSettings))
+    return {
+        "module": {c: getattr(module, c) for c in ("slug", "title", "subtitle", "summary", "ce_hours", "level",
+                                                  "audience", "objectives", "approval_statement", "published")},
+        "lectures": [
+            (l.position, l.slug, l.title, l.kind, l.summary, l.notes, l.duration_seconds, l.preview, l.media_path,
+             l.media_type, l.captions_path, l.slides_path, l.cues, [s.slug for s in l.speakers])
+            for l in module.lectures
+        ],
+        "speakers": sorted(
+            (s.slug, s.name, s.credentials, s.title, s.bio, s.photo_path,
+             [(r.title, r.url, r.kind, r.note) for r in s.resources])
+            for s in db.session.scalars(select(Speaker)) if s.lecture_links
+        ),
+        "guides": [(g.slug, g.position, g.title, g.summary, g.body) for g in module.guides],
+        "glossary": [(t.term, t.slug, t.definition, t.related) for t in module.glossary],
+        "references": [(r.key, r.kind, r.authors, r.year, r.title, r.container, r.doi, r.seminal)
+                       for r in module.references],
+        "prices": sorted((t.code, t.unit_amount, t.min_quantity, t.grants) for t in db.session.scalars(select(PriceTier))),
+        "quiz": (quiz.pass_percent, quiz.questions_per_attempt, quiz.max_attempts, quiz.time_limit_minutes),
+        "questions": [(q.key, q.objective, q.prompt, q.explanation, q.active, [(c.text, c.correct) for c in q.choices])
+                      for q in db.session.scalars(select(Question).order_by(Question.position))],
+    }
+
+
+def test_validate_accepts_the_fixture_module(runner):
+    result = runner.invoke(args=["content", "validate", str(FIXTURES / "content" / "sample-module")])
+    assert result.exit_code == 0, result.output
+    assert "valid" in result.output
+
+
+def test_import_is_idempotent(app):
+    module_dir = FIXTURES / "content" / "sample-module"
+    assert import_content(module_dir).ok
+    first = row_counts()
+    first_state = snapshot()
+    assert import_content(module_dir).ok
+    assert row_counts() == first
+    assert snapshot() == first_state
+    assert first["Lecture"] == 2 and first["PriceTier"] == 5 and first["Question"] == 2
+
+
+def test_reimport_updates_in_place(app, content_copy):
+    module_dir = content_copy / "sample-module"
+    assert import_content(module_dir).ok
+    lecture_id = db.session.scalar(select(Lecture.id).where(Lecture.slug == "first-steps"))
+    text = (module_dir / "lectures" / "01-first-steps.md").read_text()
+    (module_dir / "lectures" / "01-first-steps.md").write_text(text.replace("title: First steps", "title: Steps"))
+    assert import_content(module_dir).ok
+    db.session.expire_all()
+    lecture = db.session.get(Lecture, lecture_id)
+    assert lecture.title == "Steps"
+
+
+def test_import_stores_transcript_cues_and_seeds_default_prices(app, sample_module):
+    conversation = db.session.scalar(select(Lecture).where(Lecture.slug == "in-conversation"))
+    assert conversation.cues[1] == {"start": 2.2, "end": 4.8, "speaker": "Bo Fixture",
+                                    "text": "I think the transcript comes from the cues."}
+    prices = {t.code: (t.unit_amount, t.min_quantity) for t in db.session.scalars(select(PriceTier))}
+    assert prices == {"self_funded": (26500, 1), "org_funded": (28000, 1), "institutional": (13500, 4),
+                      "teaching": (8500, 10), "certificate": (5000, 1)}
+
+
+def test_removed_question_is_retired_not_deleted(app, content_copy):
+    module_dir = content_copy / "sample-module"
+    assert import_content(module_dir).ok
+    questions = (module_dir / "questions.yaml").read_text()
+    extra = questions.replace("sample-001", "sample-003").replace("sample-002", "sample-004")
+    (module_dir / "questions.yaml").write_text(questions + extra)
+    assert import_content(module_dir).ok
+    (module_dir / "questions.yaml").write_text(extra)
+    assert import_content(module_dir).ok
+    active = dict(db.session.execute(select(Question.key, Question.active)).all())
+    assert active == {"sample-001": False, "sample-002": False, "sample-003": True, "sample-004": True}
+
+
+def test_export_then_import_gives_the_same_state(app, runner, tmp_path):
+    assert import_content(FIXTURES / "content" / "sample-module").ok
+    before = snapshot()
+    result = runner.invoke(args=["content", "export", "sample-module", str(tmp_path / "exported")])
+    assert result.exit_code == 0, result.output
+    for table in reversed(db.metadata.sorted_tables):
+        db.session.execute(table.delete())
+    db.session.commit()
+    report = import_content(tmp_path / "exported" / "sample-module")
+    assert report.ok, report.errors
+    assert snapshot() == before
+
+
+def test_export_of_unknown_module_fails(runner, tmp_path):
+    result = runner.invoke(args=["content", "export", "no-such-module", str(tmp_path)])
+    assert result.exit_code == 1
+    assert "no module with the slug 'no-such-module'" in result.output
+
+
+def _replace(path: Path, old: str, new: str) -> None:
+    text = path.read_text()
+    assert old in text, f"{old!r} not in {path}"
+    path.write_text(text.replace(old, new))
+
+
+def _break_yaml(root: Path) -> None:
+    _replace(root / "sample-module" / "module.yaml", "level: introductory", "level: [introductory")
+
+
+def _unknown_speaker(root: Path) -> None:
+    _replace(root / "sample-module" / "lectures" / "02-in-conversation.md", "bo-fixture", "nobody-known")
+
+
+def _duplicate_slug(root: Path) -> None:
+    lectures = root / "sample-module" / "lectures"
+    (lectures / "03-first-steps.md").write_text((lectures / "01-first-steps.md").read_text())
+
+
+def _missing_captions(root: Path) -> None:
+    (root / "sample-module" / "lectures" / "01-first-steps.vtt").unlink()
+
+
+def _negative_duration(root: Path) -> None:
+    _replace(root / "sample-module" / "lectures" / "01-first-steps.md", "duration: 4.0", "duration: -4")
+
+
+def _captions_not_webvtt(root: Path) -> None:
+    (root / "sample-module" / "lectures" / "01-first-steps.vtt").write_text("1\n00:00:00,000 --> 00:00:01,000\nSRT\n")
+
+
+def _captions_past_media(root: Path) -> None:
+    _replace(root / "sample-module" / "lectures" / "01-first-steps.vtt", "00:00:03.900", "00:00:09.000")
+
+
+def _broken_front_matter(root: Path) -> None:
+    _replace(root / "sample-module" / "lectures" / "02-in-conversation.md", "kind: conversation", "kind: : :")
+
+
+def _duplicate_speaker(root: Path) -> None:
+    _replace(root / "speakers.yaml", "slug: bo-fixture", "slug: ada-testwright")
+
+
+def _bad_related_term(root: Path) -> None:
+    _replace(root / "sample-module" / "glossary.yaml", "related: [Second idea]", "related: [Third idea]")
+
+
+def _two_correct_choices(root: Path) -> None:
+    _replace(root / "sample-module" / "questions.yaml", "    - text: Neither", "    - text: Neither\n      correct: true")
+
+
+BROKEN = [
+    (_break_yaml, "module.yaml:8", "malformed YAML"),
+    (_broken_front_matter, "02-in-conversation.md:3", "malformed YAML"),
+    (_unknown_speaker, "02-in-conversation.md:4: speakers", "unknown speaker 'nobody-known'"),
+    (_duplicate_slug, "03-first-steps.md", "duplicate slug 'first-steps'"),
+    (_missing_captions, "01-first-steps.md:8: captions", "file '01-first-steps.vtt' is missing"),
+    (_negative_duration, "01-first-steps.md:6: duration", "must be at least 1"),
+    (_captions_not_webvtt, "01-first-steps.vtt:1", "not a valid WebVTT file"),
+    (_captions_past_media, "01-first-steps.vtt", "runs past the end of the media"),
+    (_duplicate_speaker, "speakers.yaml:12: speaker 2.slug", "duplicate slug 'ada-testwright'"),
+    (_bad_related_term, "glossary.yaml:3: term 1.related", "'Third idea' is not a term of this glossary"),
+    (_two_correct_choices, "questions.yaml:4: question 1.choices", "exactly one choice must be correct"),
+]
+
+
+@pytest.mark.parametrize("breakage, where, message", BROKEN, ids=[b[0].__name__.strip("_") for b in BROKEN])
+def test_broken_content_is_rejected_with_file_field_and_line(app, runner, content_copy, breakage, where, message):
+    assert import_content(FIXTURES / "content" / "sample-module").ok
+    before = snapshot()
+    breakage(content_copy)
+    module_dir = str(content_copy / "sample-module")
+    for command in ("validate", "import"):
+        result = runner.invoke(args=["content", command, module_dir])
+        assert result.exit_code == 1
+        lines = [line for line in result.output.splitlines() if line.startswith("error:")]
+        assert any(where in line and message in line for line in lines), result.output
+    db.session.expire_all()
+    assert snapshot() == before
+
+
+def test_a_failure_late_in_the_import_rolls_everything_back(app, content_copy, monkeypatch):
+    """Errors from the database itself (not the checks) also leave nothing behind."""
+    from coursesite.catalog.content import importer
+
+    def failing_apply(module, data):
+        raise RuntimeError("disk full")
+
+    broken_section = importer.ContentSection(
+        name="quiz", module_keys=frozenset({"quiz"}), read=app.extensions["content_sections"][1].read,
+        apply=failing_apply, export=app.extensions["content_sections"][1].export,
+    )
+    monkeypatch.setitem(app.extensions, "content_sections", [app.extensions["content_sections"][0], broken_section])
+    with pytest.raises(RuntimeError):
+        import_content(content_copy / "sample-module")
+    assert row_counts() == {name: 0 for name in row_counts()}
+
+
+def test_validate_warns_about_thin_question_bank_but_passes(runner):
+    result = runner.invoke(args=["content", "validate", str(FIXTURES / "content" / "sample-module")])
+    assert result.exit_code == 0
+    assert "2 questions for 1.5 CE hours; at least 6 per CE hour are expected" in result.output
+    assert "1 references for 1.5 CE hours" in result.output
+
+
+def test_validate_of_a_folder_without_modules_fails(runner, tmp_path):
+    result = runner.invoke(args=["content", "validate", str(tmp_path)])
+    assert result.exit_code == 1
+    assert "no module.yaml here" in result.output

@@ -1,0 +1,124 @@
+"""Public catalogue pages: content, filters, 404s, cache invalidation and bounded query counts."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from coursesite.catalog.content import import_content
+from coursesite.catalog.models import Module
+from coursesite.catalog.synthetic import add_synthetic_modules
+from coursesite.extensions import cache, db
+
+
+def test_home_lists_published_modules(client, sample_module):
+    page = client.get("/").get_data(as_text=True)
+    assert "A Sample Module" in page
+    assert 'href="/modules/sample-module"' in page
+
+
+def test_module_page_shows_everything_a_buyer_needs(client, sample_module):
+    response = client.get("/modules/sample-module")
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    for expected in ("A Sample Module", "1.5 CE hours", "Describe the first idea.", "Apply the second idea.",
+                     "Ada Testwright, PhD", "Bo Fixture, PsyD", "First steps", "Audio lecture", "Conversation",
+                     "4 s", "Free preview", "An overview", "sponsor of this test program"):
+        assert expected in page, expected
+    for tier, price in (("self_funded", "$265"), ("org_funded", "$280"), ("institutional", "$135"),
+                        ("teaching", "$85"), ("certificate", "$50")):
+        assert f'id="tier-{tier}"' in page and price in page
+    assert "At least 4 seats" in page and "At least 10 seats" in page
+    assert "<strong>two</strong>" in page  # the summary's Markdown is rendered
+
+
+def test_module_page_never_shows_answers(client, sample_module):
+    page = client.get("/modules/sample-module").get_data(as_text=True)
+    assert "Which idea comes first?" not in page and "It is called the first idea." not in page
+
+
+def test_markdown_in_content_is_sanitised(app, client, content_copy):
+    summary = content_copy / "sample-module" / "module.yaml"
+    summary.write_text(summary.read_text().replace(
+        "It has **two** lectures.", "It has <script>alert(1)</script> [a link](javascript:alert(1)) lectures."))
+    assert import_content(content_copy / "sample-module").ok
+    page = client.get("/modules/sample-module").get_data(as_text=True)
+    assert "<script>alert(1)</script>" not in page
+    assert 'href="javascript:' not in page
+
+
+@pytest.mark.parametrize("query, shown", [
+    ("", True),
+    ("?hours=short", True),
+    ("?hours=long", False),
+    ("?format=conversation", True),
+    ("?format=interview", False),
+    ("?speaker=bo-fixture", True),
+    ("?speaker=nobody", False),
+    ("?hours=bogus&format=%3Cscript%3E", True),
+    ("?speaker=" + "x" * 500, False),
+])
+def test_catalog_filters(client, sample_module, query, shown):
+    response = client.get("/catalog" + query)
+    assert response.status_code == 200
+    assert ("A Sample Module" in response.get_data(as_text=True)) is shown
+
+
+def test_speaker_page(client, sample_module):
+    page = client.get("/speakers/ada-testwright").get_data(as_text=True)
+    assert "Ada Testwright, PhD" in page and "fictional" in page
+    assert "A recommended website" in page and "First steps" in page
+
+
+@pytest.mark.parametrize("url", ["/modules/nope", "/speakers/nope", "/modules/%00", "/no/such/page"])
+def test_unknown_addresses_get_the_friendly_404(client, sample_module, url):
+    response = client.get(url)
+    assert response.status_code == 404
+    assert "Page not found" in response.get_data(as_text=True)
+
+
+def test_unpublished_module_is_not_shown(client, sample_module):
+    db.session.scalar(select(Module)).published = False
+    db.session.commit()
+    cache.clear()
+    assert client.get("/modules/sample-module").status_code == 404
+    assert "A Sample Module" not in client.get("/catalog").get_data(as_text=True)
+
+
+def test_reimport_invalidates_cached_pages(client, content_copy):
+    module_dir = content_copy / "sample-module"
+    assert import_content(module_dir).ok
+    assert "A Sample Module" in client.get("/modules/sample-module").get_data(as_text=True)
+    assert "A Sample Module" in client.get("/catalog").get_data(as_text=True)
+    yaml_file = module_dir / "module.yaml"
+    yaml_file.write_text(yaml_file.read_text().replace("title: A Sample Module", "title: A Renamed Module"))
+    assert import_content(module_dir).ok
+    assert "A Renamed Module" in client.get("/modules/sample-module").get_data(as_text=True)
+    assert "A Renamed Module" in client.get("/catalog").get_data(as_text=True)
+    assert "A Renamed Module" in client.get("/").get_data(as_text=True)
+
+
+PAGES = ["/", "/catalog", "/catalog?format=interview", "/modules/synthetic-1", "/speakers/synthetic-speaker-1-0"]
+
+
+def queries_per_page(client, count_queries) -> dict[str, tuple[int, int]]:
+    """(cold cache, warm cache) statement counts for each page."""
+    cache.clear()
+    counts = {}
+    for url in PAGES:
+        with count_queries() as cold:
+            assert client.get(url).status_code == 200
+        with count_queries() as warm:
+            assert client.get(url).status_code == 200
+        counts[url] = (cold.count, warm.count)
+    return counts
+
+
+def test_query_counts_are_bounded_and_do_not_grow_with_the_catalogue(app, client, count_queries):
+    add_synthetic_modules(2, lectures_per_module=3)
+    small = queries_per_page(client, count_queries)
+    add_synthetic_modules(20, lectures_per_module=12, start=3)
+    large = queries_per_page(client, count_queries)
+    assert large == small
+    for url, (cold, warm) in large.items():
+        assert cold <= 9, (url, cold)
+        assert warm <= 2, (url, warm)
