@@ -103,10 +103,12 @@ def register_sqlite_pragmas() -> None:
 def register_blueprints(app: Flask) -> None:
     from coursesite.catalog.views import bp as catalog_bp
     from coursesite.health import bp as health_bp
+    from coursesite.learning.views import bp as learning_bp
     from coursesite.media import bp as media_bp
 
     app.register_blueprint(catalog_bp)
     app.register_blueprint(health_bp)
+    app.register_blueprint(learning_bp)
     app.register_blueprint(media_bp)
 
 

@@ -1,6 +1,7 @@
 """Serving stored media: speaker photos to everyone, lecture files to those allowed to watch them."""
 from __future__ import annotations
 
+import mimetypes
 from pathlib import Path
 
 from flask import Blueprint, abort, current_app, send_from_directory
@@ -12,6 +13,9 @@ from coursesite.catalog.models import Lecture, Module
 from coursesite.extensions import db
 
 bp = Blueprint("media", __name__, url_prefix="/media")
+# Browsers only load caption tracks served as text/vtt; Python's table may not know the suffix.
+mimetypes.add_type("text/vtt", ".vtt")
+mimetypes.add_type("audio/mp4", ".m4a")
 
 
 def lecture_for_file(path: str) -> Lecture | None:

@@ -1,0 +1,1 @@
+"""The lecture player, media delivery, progress and search."""

@@ -1,0 +1,22 @@
+"""The preview lecture plays in a real browser, its captions load, and the transcript seeks the player."""
+import pytest
+
+from tests.browser.test_public_pages import serious_violations
+
+pytestmark = pytest.mark.browser
+
+
+def test_preview_lecture_plays_with_captions_and_interactive_transcript(page, live_server):
+    page.goto(live_server + "/modules/sample-module")
+    page.get_by_role("link", name="First steps").click()
+    page.wait_for_url("**/lectures/first-steps")
+    player = page.locator("#player")
+    page.wait_for_function("document.getElementById('player').readyState >= 1")
+    assert player.evaluate("p => p.duration") == pytest.approx(4.0, abs=0.2)
+    page.wait_for_function("document.getElementById('player').textTracks[0].cues.length === 2")
+
+    assert page.get_by_role("button", name="0 s Welcome to the first steps.").is_visible()
+    page.locator("button.cue").nth(1).click()
+    page.wait_for_function("document.getElementById('player').currentTime >= 2.0")
+    assert page.locator("button.cue").nth(1).get_attribute("aria-current") == "true"
+    assert serious_violations(page) == []
