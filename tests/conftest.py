@@ -61,8 +61,14 @@ def migrated(database_url, tmp_path_factory) -> str:
 
 
 @pytest.fixture
-def app(migrated, tmp_path):
-    app = make_app(migrated, tmp_path)
+def app_overrides() -> dict:
+    """Extra settings for the ``app`` fixture; a test package or module overrides this fixture to change them."""
+    return {}
+
+
+@pytest.fixture
+def app(migrated, tmp_path, app_overrides):
+    app = make_app(migrated, tmp_path, **app_overrides)
     with app.app_context():
         yield app
         db.session.rollback()

@@ -12,7 +12,7 @@ import logging
 import secrets
 import time
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Protocol
 
 import stripe
 from flask import Flask, current_app, url_for
@@ -110,7 +110,7 @@ class Gateway(Protocol):
     def retrieve_charge(self, charge_id: str) -> Charge: ...
 
 
-def _address(details: Any) -> dict:
+def _address(details: dict) -> dict:
     address = (details or {}).get("address") or {}
     return {key: address.get(key) for key in ("line1", "line2", "city", "state", "postal_code", "country")
             if address.get(key)}
@@ -171,7 +171,7 @@ class StripeGateway:
             session = self.client.v1.checkout.sessions.retrieve(session_id, params={"expand": ["line_items"]})
         except stripe.StripeError as error:
             raise _provider_error(error) from error
-        return self._session(session)
+        return self._session(session.to_dict())
 
     def session_for_payment_intent(self, payment_intent: str) -> CheckoutSession | None:
         try:
@@ -180,18 +180,18 @@ class StripeGateway:
             )
         except stripe.StripeError as error:
             raise _provider_error(error) from error
-        return self._session(found["data"][0]) if found["data"] else None
+        return self._session(found.data[0].to_dict()) if found.data else None
 
     def retrieve_charge(self, charge_id: str) -> Charge:
         try:
-            charge = self.client.v1.charges.retrieve(charge_id)
+            charge = self.client.v1.charges.retrieve(charge_id).to_dict()
         except stripe.StripeError as error:
             raise _provider_error(error) from error
         return Charge(id=charge["id"], payment_intent=charge.get("payment_intent"), amount=charge["amount"],
                       amount_refunded=charge.get("amount_refunded") or 0)
 
     @staticmethod
-    def _session(session: Any) -> CheckoutSession:
+    def _session(session: dict) -> CheckoutSession:
         details = session.get("customer_details") or {}
         line_items = (session.get("line_items") or {}).get("data") or []
         return CheckoutSession(

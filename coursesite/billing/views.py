@@ -32,7 +32,7 @@ def _render_checkout(form: CheckoutForm, tier, message: str = "", status: int = 
 def checkout(slug: str, tier_code: str):
     tier = services.tier_on_sale(slug, tier_code)
     if tier is None:
-        abort(404, "That module or price is not on sale.")
+        return render_template("billing/not_on_sale.html", module_slug=slug), 404
     form = CheckoutForm()
     if request.method == "GET":
         form.quantity.data = tier.min_quantity
