@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from coursesite.billing.services import format_money, tier_rule, tiers_for
+from coursesite.billing.services import format_money
 from coursesite.catalog.models import LECTURE_KINDS
 from coursesite.markdown import render_markdown
 
@@ -29,8 +29,8 @@ def format_hours(hours: float) -> str:
 def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(
         markdown=render_markdown, money=format_money, duration=format_duration, ce_hours=format_hours,
-        tier_rule=tier_rule, plural=plural,
+        plural=plural,
     )
-    app.jinja_env.globals.update(lecture_kinds=LECTURE_KINDS, price_tiers=tiers_for)
+    app.jinja_env.globals.update(lecture_kinds=LECTURE_KINDS)
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
