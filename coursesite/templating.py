@@ -18,6 +18,14 @@ def format_duration(seconds: float | None) -> str:
     return f"{minutes} min {secs:02d} s" if minutes else f"{secs} s"
 
 
+def format_clock(seconds: float | None) -> str:
+    """``2:05`` / ``1:02:05``: a position in a recording, as players show it."""
+    total = int(seconds or 0)
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
 def plural(count: int, noun: str) -> str:
     return f"{count} {noun}" + ("" if count == 1 else "s")
 
@@ -29,7 +37,7 @@ def format_hours(hours: float) -> str:
 def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(
         markdown=render_markdown, money=format_money, duration=format_duration, ce_hours=format_hours,
-        plural=plural,
+        plural=plural, clock=format_clock,
     )
     app.jinja_env.globals.update(lecture_kinds=LECTURE_KINDS)
     app.jinja_env.trim_blocks = True
