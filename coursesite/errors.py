@@ -1,7 +1,7 @@
 """Friendly error pages: HTML for people, JSON for JSON clients, never a stack trace outside debug."""
 from __future__ import annotations
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, abort, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
 TITLES = {
@@ -23,6 +23,16 @@ def render_error(error: HTTPException):
                            description=error.description), code
 
 
+def reject_nul_bytes() -> None:
+    """No address, query or form of ours ever holds a NUL byte; PostgreSQL would refuse it with a 500."""
+    if "\x00" in request.path:
+        abort(404)
+    values = [*request.args.values(), *(request.form.values() if request.mimetype != "application/json" else [])]
+    if any("\x00" in value for value in values):
+        abort(400, "The request contained a character that is not allowed.")
+
+
 def init_app(app: Flask) -> None:
     """Unhandled exceptions reach this as InternalServerError once Flask has logged them (outside debug)."""
     app.register_error_handler(HTTPException, render_error)
+    app.before_request(reject_nul_bytes)

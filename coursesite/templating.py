@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from coursesite.billing.services import format_money, tier_rule, tiers_for
+from coursesite.billing.services import format_money
 from coursesite.catalog.models import LECTURE_KINDS
 from coursesite.markdown import render_markdown
 
@@ -18,6 +18,14 @@ def format_duration(seconds: float | None) -> str:
     return f"{minutes} min {secs:02d} s" if minutes else f"{secs} s"
 
 
+def format_clock(seconds: float | None) -> str:
+    """``2:05`` / ``1:02:05``: a position in a recording, as players show it."""
+    total = int(seconds or 0)
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
 def plural(count: int, noun: str) -> str:
     return f"{count} {noun}" + ("" if count == 1 else "s")
 
@@ -29,8 +37,8 @@ def format_hours(hours: float) -> str:
 def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(
         markdown=render_markdown, money=format_money, duration=format_duration, ce_hours=format_hours,
-        tier_rule=tier_rule, plural=plural,
+        plural=plural, clock=format_clock,
     )
-    app.jinja_env.globals.update(lecture_kinds=LECTURE_KINDS, price_tiers=tiers_for)
+    app.jinja_env.globals.update(lecture_kinds=LECTURE_KINDS)
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

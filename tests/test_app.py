@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import pytest
-import sqlalchemy as sa
 
 from coursesite import create_app
 from coursesite.config import DEFAULT_SECRET_KEY
@@ -27,12 +26,11 @@ def test_unknown_environment_is_refused():
         create_app("staging")
 
 
-def test_sqlite_connections_use_wal_foreign_keys_and_busy_timeout(app):
+def test_sqlite_connections_use_wal_foreign_keys_and_busy_timeout(tmp_path):
     from coursesite.extensions import db
 
-    if db.engine.dialect.name != "sqlite":
-        pytest.skip("SQLite-only settings")
-    with db.engine.connect() as connection:
+    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'pragmas.db'}"})
+    with app.app_context(), db.engine.connect() as connection:
         assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
         assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() == 5000

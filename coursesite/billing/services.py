@@ -49,6 +49,16 @@ def tiers_for(module_id: int) -> list[PriceTier]:
     ))
 
 
+def tier_summary(tier: PriceTier) -> dict:
+    """A tier as plain data, for pages that cache it (prices are content: an import bumps the revision)."""
+    return {
+        "code": tier.code, "name": tier.name, "audience": tier.audience, "unit_amount": tier.unit_amount,
+        "currency": tier.currency, "min_quantity": tier.min_quantity, "max_quantity": tier.max_quantity,
+        "per_seat": tier.per_seat, "grants": tier.grants, "rule": tier_rule(tier),
+        "unit_label": "student" if tier.code == "teaching" else "user",
+    }
+
+
 def tier_rule(tier: PriceTier) -> str:
     """The rule printed under a price: what one buys and for how long."""
     if tier.grants == "seats":

@@ -24,7 +24,8 @@ bp = Blueprint("billing", __name__)
 
 def _render_checkout(form: CheckoutForm, tier, message: str = "", status: int = 200):
     return render_template("billing/checkout.html", form=form, tier=tier, message=message,
-                           certificate_tier=services.certificate_tier(tier.module_id)), status
+                           certificate_tier=services.certificate_tier(tier.module_id),
+                           test_mode=in_test_mode(current_app)), status
 
 
 @bp.route("/checkout/<slug>/<tier_code>", methods=["GET", "POST"])
@@ -33,10 +34,13 @@ def checkout(slug: str, tier_code: str):
     tier = services.tier_on_sale(slug, tier_code)
     if tier is None:
         return render_template("billing/not_on_sale.html", module_slug=slug), 404
-    form = CheckoutForm()
     if request.method == "GET":
-        form.quantity.data = tier.min_quantity
+        # The pricing box's Buy forms arrive here with their choices in the query string, for review.
+        form = CheckoutForm(formdata=request.args)
+        if form.quantity.data is None and not form.quantity.raw_data:
+            form.quantity.data = tier.min_quantity
         return _render_checkout(form, tier)
+    form = CheckoutForm()
     if not form.validate_for(tier):
         return _render_checkout(form, tier, "Please correct the highlighted fields.", 422)
     try:

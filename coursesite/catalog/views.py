@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, render_template, request
 from markupsafe import Markup
 
+from coursesite.billing.services import tier_summary, tiers_for
 from coursesite.caching import cached
 from coursesite.catalog import services
 from coursesite.catalog.services import CE_HOUR_LABELS, CatalogFilters
@@ -37,8 +38,9 @@ def _module_page(slug: str) -> dict | None:
     module = services.published_module(slug)
     if module is None:
         return None
-    return {"id": module.id, "slug": module.slug, "title": module.title, "summary": module.subtitle,
-            "body": render_template("catalog/_module_body.html", module=module)}
+    tiers = [tier_summary(tier) for tier in tiers_for(module.id)]
+    return {"title": module.title, "summary": module.subtitle,
+            "body": render_template("catalog/_module_body.html", module=module, tiers=tiers)}
 
 
 @bp.get("/modules/<slug>")

@@ -138,12 +138,23 @@ def test_stripe_unreachable_leaves_no_order(app, learner_client, stub, sample_mo
     assert response.status_code == 503 and order_count() == 0
 
 
-def test_pricing_box_has_a_buy_form_per_tier_for_logged_in_learners(app, learner, sample_module):
-    anonymous = app.test_client().get("/modules/sample-module").get_data(as_text=True)
-    assert "/checkout/" not in anonymous and "Log in" in anonymous
-    page = login(app, learner).get("/modules/sample-module").get_data(as_text=True)
+def test_pricing_box_buy_forms_lead_to_the_checkout_page(app, learner, sample_module):
+    page = app.test_client().get("/modules/sample-module").get_data(as_text=True)
     for tier in ("self_funded", "org_funded", "institutional", "teaching", "certificate"):
-        assert f'action="/checkout/sample-module/{tier}"' in page
+        assert f'method="get" action="/checkout/sample-module/{tier}"' in page
     assert 'id="institutional-quantity" name="quantity" type="number"' in page and 'min="4"' in page
-    assert 'id="teaching-quantity"' in page and 'min="10"' in page
-    assert '<label for="org_funded-organisation">Organisation name</label>' in page
+    assert 'id="teaching-quantity"' in page and 'min="10"' in page and 'max="1000"' in page
+    assert '<label for="self_funded-certificate">Add the test and certificate ($50)</label>' in page
+    assert "csrf_token" not in page  # the module body is cached for everyone
+
+    review = login(app, learner).get("/checkout/sample-module/institutional?quantity=12")
+    assert review.status_code == 200
+    html = review.get_data(as_text=True)
+    assert 'name="csrf_token"' in html and 'value="12"' in html and "Continue to payment" in html
+    org = login(app, learner).get("/checkout/sample-module/org_funded?add_certificate=y").get_data(as_text=True)
+    assert '<label for="organisation_name">Organisation name</label>' in org
+    assert 'id="add_certificate" name="add_certificate" type="checkbox" value="y" checked' in org
+
+
+def test_checkout_page_sends_visitors_to_log_in(client, sample_module):
+    assert client.get("/checkout/sample-module/self_funded").status_code in (302, 401)
