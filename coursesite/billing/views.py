@@ -23,7 +23,7 @@ bp = Blueprint("billing", __name__)
 
 
 def _render_checkout(form: CheckoutForm, tier, message: str = "", status: int = 200):
-    return render_template("billing/checkout.html", form=form, tier=tier, message=message,
+    return render_template("billing/checkout.html", form=form, tier=tier, message=message, rule=services.tier_rule(tier),
                            certificate_tier=services.certificate_tier(tier.module_id),
                            test_mode=in_test_mode(current_app)), status
 
