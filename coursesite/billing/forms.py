@@ -4,15 +4,17 @@ from __future__ import annotations
 import re
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, HiddenField, IntegerField, SelectField, StringField
+from wtforms import BooleanField, HiddenField, IntegerField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from coursesite.billing.models import PriceTier
 from coursesite.billing.services import CheckoutChoice, max_quantity
 
-COUNTRIES = (("", "Choose a country"), ("US", "United States"), ("CA", "Canada"), ("GB", "United Kingdom"),
-             ("IE", "Ireland"), ("AU", "Australia"), ("NZ", "New Zealand"), ("DE", "Germany"), ("FR", "France"),
-             ("NL", "Netherlands"), ("ES", "Spain"), ("IT", "Italy"))
+COUNTRIES = [SelectChoice(code, name) for code, name in (
+    ("", "Choose a country"), ("US", "United States"), ("CA", "Canada"), ("GB", "United Kingdom"), ("IE", "Ireland"),
+    ("AU", "Australia"), ("NZ", "New Zealand"), ("DE", "Germany"), ("FR", "France"), ("NL", "Netherlands"),
+    ("ES", "Spain"), ("IT", "Italy"), ("NO", "Norway"), ("SE", "Sweden"),
+)]
 
 
 class CheckoutForm(FlaskForm):

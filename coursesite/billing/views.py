@@ -5,6 +5,7 @@ import logging
 
 from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from wtforms import SelectChoice
 
 from coursesite.billing import services, staff
 from coursesite.billing.forms import CheckoutForm, StaffGrantForm, StaffRevokeForm, TestCardForm
@@ -117,7 +118,7 @@ def deliver_webhook(payload: bytes, signature: str | None):
         return jsonify(error=str(error)), 500
     if outcome is not None:
         _after_fulfilment(outcome)
-    return jsonify(received=True, result=result)
+    return jsonify(received=True, result=result), 200
 
 
 @bp.post("/billing/stripe/webhook")
@@ -189,7 +190,7 @@ def _admin_only() -> None:
 def staff_access():
     _admin_only()
     form = StaffGrantForm()
-    form.module.choices = [(module.slug, module.title) for module in staff.modules_for_staff()]
+    form.module.choices = [SelectChoice(module.slug, module.title) for module in staff.modules_for_staff()]
     if form.validate_on_submit():
         try:
             staff.grant_access(form.email.data, form.module.data, form.days.data, current_user)

@@ -49,8 +49,10 @@ def learner(app) -> User:
 
 def login(app, user):
     """A client logged in as ``user``. The ``app`` fixture keeps one app context (and so one ``g``) for the whole
-    test, and Flask-Login caches the current user in ``g``: forget it, or the previous client's user sticks."""
+    test, and Flask-Login (the user) and Flask-WTF (the CSRF token) cache in ``g``: forget both, or the previous
+    client's stick."""
     g.pop("_login_user", None)
+    g.pop("csrf_token", None)
     app.test_client_class = FlaskLoginClient
     return app.test_client(user=user)
 
