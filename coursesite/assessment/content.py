@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from coursesite.assessment.models import Choice, Question, QuizSettings
 from coursesite.catalog.content.sections import ContentSection
-from coursesite.catalog.content.yamlfields import Fields, Report, load_yaml
+from coursesite.catalog.content.yamlfields import Fields, Report, load_yaml_list
 from coursesite.catalog.models import Module
 from coursesite.extensions import db
 
@@ -41,14 +41,8 @@ def read_quiz(module_dir: Path, module_fields: Fields, module_values: dict[str, 
 
 
 def _read_questions(path: Path, objective_count: int, report: Report) -> list[dict[str, Any]]:
-    data = load_yaml(path, report)
-    if data is None:
-        return []
-    if not isinstance(data, list):
-        report.error(path, "must be a list of questions")
-        return []
     questions, keys = [], set()
-    for index, item in enumerate(data, start=1):
+    for index, item in enumerate(load_yaml_list(path, report, required=True), start=1):
         fields = Fields(item, path, report, prefix=f"question {index}.")
         fields.unknown({"key", "objective", "prompt", "choices", "explanation"})
         key = fields.slug("key")

@@ -43,14 +43,6 @@ def _module_page(slug: str) -> dict | None:
             "body": render_template("catalog/_module_body.html", module=module, tiers=tiers)}
 
 
-@bp.get("/modules/<slug>")
-def module(slug: str):
-    page = cached(f"module:{slug}", lambda: _module_page(slug))
-    if page is None:
-        abort(404)
-    return render_template("catalog/module.html", page=page, body=Markup(page["body"]))
-
-
 def _speaker_page(slug: str) -> dict | None:
     found = services.speaker_page(slug)
     if found is None:
@@ -60,9 +52,19 @@ def _speaker_page(slug: str) -> dict | None:
             "body": render_template("catalog/_speaker_body.html", speaker=speaker, lectures=lectures)}
 
 
-@bp.get("/speakers/<slug>")
-def speaker(slug: str):
-    page = cached(f"speaker:{slug}", lambda: _speaker_page(slug))
+def render_cached_page(key: str, compute, template: str):
+    """A page whose body is cached per content revision; ``compute`` gives None for an unknown slug."""
+    page = cached(key, compute)
     if page is None:
         abort(404)
-    return render_template("catalog/speaker.html", page=page, body=Markup(page["body"]))
+    return render_template(template, page=page, body=Markup(page["body"]))
+
+
+@bp.get("/modules/<slug>")
+def module(slug: str):
+    return render_cached_page(f"module:{slug}", lambda: _module_page(slug), "catalog/module.html")
+
+
+@bp.get("/speakers/<slug>")
+def speaker(slug: str):
+    return render_cached_page(f"speaker:{slug}", lambda: _speaker_page(slug), "catalog/speaker.html")

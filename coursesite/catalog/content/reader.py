@@ -15,7 +15,7 @@ import webvtt
 from webvtt.errors import MalformedCaptionError, MalformedFileError
 
 from coursesite.catalog.content.sections import ContentSection
-from coursesite.catalog.content.yamlfields import Fields, Report, load_yaml
+from coursesite.catalog.content.yamlfields import Fields, Report, load_yaml, load_yaml_list
 from coursesite.catalog.models import LECTURE_KINDS, LEVELS
 
 LECTURE_FILE_RE = re.compile(r"^(\d{2})-([a-z0-9]+(?:-[a-z0-9]+)*)\.md$")
@@ -97,14 +97,8 @@ def split_front_matter(path: Path, report: Report) -> tuple[Any, str]:
 
 def read_speakers(content_root: Path, report: Report) -> dict[str, SpeakerData]:
     path = content_root / "speakers.yaml"
-    data = load_yaml(path, report)
-    if data is None:
-        return {}
-    if not isinstance(data, list):
-        report.error(path, "must be a list of speakers")
-        return {}
     speakers: dict[str, SpeakerData] = {}
-    for index, item in enumerate(data, start=1):
+    for index, item in enumerate(load_yaml_list(path, report, required=True), start=1):
         fields = Fields(item, path, report, prefix=f"speaker {index}.")
         fields.unknown({"slug", "name", "credentials", "title", "bio", "photo", "resources", "voice"})
         slug = fields.slug("slug")
@@ -339,21 +333,9 @@ def _read_guides(folder: Path, report: Report) -> list[dict[str, Any]]:
     return guides
 
 
-def _read_list_file(path: Path, report: Report, *, required: bool = False) -> list:
-    if not path.exists() and not required:
-        return []
-    data = load_yaml(path, report)
-    if data is None:
-        return []
-    if not isinstance(data, list):
-        report.error(path, "must be a list")
-        return []
-    return data
-
-
 def _read_glossary(path: Path, report: Report) -> list[dict[str, Any]]:
     terms, slugs = [], {}
-    for index, item in enumerate(_read_list_file(path, report), start=1):
+    for index, item in enumerate(load_yaml_list(path, report), start=1):
         fields = Fields(item, path, report, prefix=f"term {index}.")
         fields.unknown({"term", "definition", "related"})
         term = fields.str("term", max_len=120)
@@ -375,7 +357,7 @@ def _read_glossary(path: Path, report: Report) -> list[dict[str, Any]]:
 
 def _read_bibliography(path: Path, report: Report) -> list[dict[str, Any]]:
     references, keys = [], set()
-    for index, item in enumerate(_read_list_file(path, report), start=1):
+    for index, item in enumerate(load_yaml_list(path, report), start=1):
         fields = Fields(item, path, report, prefix=f"reference {index}.")
         fields.unknown({"key", "kind", "authors", "year", "title", "container", "publisher", "volume", "issue",
                         "pages", "doi", "url", "seminal", "annotation"})

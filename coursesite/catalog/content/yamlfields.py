@@ -106,6 +106,19 @@ def load_yaml(path: Path, report: Report, *, text: str | None = None, line_offse
         loader.dispose()
 
 
+def load_yaml_list(path: Path, report: Report, *, required: bool = False) -> list:
+    """A YAML file holding a list; a missing optional file is an empty list."""
+    if not path.exists() and not required:
+        return []
+    data = load_yaml(path, report)
+    if data is None:
+        return []
+    if not isinstance(data, list):
+        report.error(path, "must be a list", line=1)
+        return []
+    return data
+
+
 class Fields:
     """Checks the fields of one YAML mapping, recording problems with their line numbers."""
 
