@@ -75,9 +75,17 @@ class ProfileFields:
         Optional(), Length(max=LICENCE_JURISDICTION_MAX), printable_text,
     ])
 
-    def validate_licence_jurisdiction(self, field) -> None:
-        if bool((self.licence_number.data or "").strip()) != bool((field.data or "").strip()):
-            raise ValidationError("Give both your licence number and the jurisdiction that issued it, or neither.")
+    def validate(self, extra_validators=None) -> bool:
+        """Field validators first; then the licence, whose two halves only make sense together."""
+        valid = super().validate(extra_validators)
+        number = (self.licence_number.data or "").strip()
+        jurisdiction = (self.licence_jurisdiction.data or "").strip()
+        if bool(number) != bool(jurisdiction):
+            missing = self.licence_jurisdiction if number else self.licence_number
+            missing.errors = [*missing.errors, "Give both your licence number and the jurisdiction that issued it, "
+                                               "or neither."]
+            return False
+        return valid
 
     def profile(self) -> Profile:
         return Profile(self.full_name.data or "", self.profession.data or "", self.licence_number.data or "",
