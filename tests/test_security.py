@@ -124,7 +124,7 @@ def header_problems(response) -> list[str]:
 def test_every_get_response_carries_the_security_headers(app, clients):
     missing = []
     html_pages = 0
-    for endpoint, url in routes(app, "GET"):
+    for _endpoint, url in routes(app, "GET"):
         for who, client in clients.items():
             response = client.get(url)
             html_pages += response.mimetype == "text/html"
@@ -146,7 +146,7 @@ def stays_on_site(location: str) -> bool:
 @pytest.mark.parametrize("payload", OPEN_REDIRECTS)
 def test_next_never_leads_off_site_from_any_route(app, clients, payload):
     off_site = []
-    for endpoint, url in routes(app, "GET"):
+    for _endpoint, url in routes(app, "GET"):
         for who, client in clients.items():
             for encoded in (payload, quote(payload, safe="")):
                 response = client.get(f"{url}?next={encoded}")

@@ -56,8 +56,16 @@ def clean_text(text: str) -> str:
     return re.sub(r"\s+", " ", unicodedata.normalize("NFC", text)).strip()
 
 
+def stored_form(email: str) -> str:
+    """How ``email`` would be stored (so "zoe@bücher.de" finds "zoe@xn--bcher-kva.de"); lower-cased if invalid."""
+    try:
+        return validated_email(email)
+    except AccountError:
+        return normalise_email(email)
+
+
 def user_by_email(email: str) -> User | None:
-    return db.session.scalar(select(User).where(User.email == normalise_email(email)))
+    return db.session.scalar(select(User).where(User.email == stored_form(email)))
 
 
 @login_manager.user_loader

@@ -61,7 +61,8 @@ def seed(user, admin) -> None:
         AuditEvent(actor=user, action="account.login", target=f"users:{user.id}", details={},
                    at=datetime(2026, 3, 1, 9, 0, tzinfo=timezone.utc)),
         AuditEvent(actor=admin, action="account.role_changed", target=f"users:{user.id}",
-                   details={"previous": "learner", "role": "editor"}, at=datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)),
+                   details={"previous": "learner", "role": "editor"},
+                   at=datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)),
         AuditEvent(actor=None, action="account.login_failed", target="", details={"reason": "unknown email"},
                    at=datetime(2026, 3, 3, 23, 59, tzinfo=timezone.utc)),
     ])

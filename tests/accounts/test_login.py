@@ -25,6 +25,16 @@ def test_login_with_the_right_password_starts_a_session(client, user):
     assert event.ip_address == "127.0.0.1"
 
 
+def test_an_internationalised_domain_logs_in_however_it_is_typed(client, mailbox):
+    response = submit(client, "/auth/register", {
+        "email": "Zoe@Bücher.example", "password": PASSWORD, "password_repeat": PASSWORD,
+        "full_name": "Zoë", "profession": "Psychologist"})
+    assert response.status_code == 302
+    mail = mailbox.last_to("zoe@xn--bcher-kva.example")
+    client.get(mail.link_to("/auth/confirm/").removeprefix("http://127.0.0.1:5000"))
+    assert login(client, "zoe@bücher.example").headers["Location"] == "/account"
+
+
 def test_unknown_address_and_wrong_password_get_the_same_answer(client, user, monkeypatch):
     verified = []
     monkeypatch.setattr(passwords, "spend_time_like_a_verification", lambda password: verified.append(password))
