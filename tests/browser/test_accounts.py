@@ -1,6 +1,7 @@
 """A newcomer registers, confirms by the link in the real mail, logs in and out, in chromium."""
 import pytest
 
+from coursesite.accounts import services
 from tests.browser.test_public_pages import serious_violations
 
 pytestmark = pytest.mark.browser
@@ -55,3 +56,24 @@ def test_register_confirm_log_in_and_out(page, live_server, smtp_server):
     assert page.get_by_role("navigation", name="Main").get_by_role("link", name="Log in").is_visible()
     page.goto(live_server + "/account")
     page.wait_for_url("**/auth/login?next=%2Faccount")
+
+
+def test_account_and_staff_pages_are_accessible(page, live_app, live_server):
+    with live_app.app_context():
+        services.create_admin("staff.browser@example.org", PASSWORD, NAME)
+    page.goto(live_server + "/auth/login")
+    page.get_by_label("Email address").fill("staff.browser@example.org")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url("**/account")
+
+    for path, heading in [("/account/password", "Change your password"), ("/account/email", "Change your email address"),
+                          ("/account/delete", "Delete your account"), ("/staff/audit", "Audit log")]:
+        page.goto(live_server + path)
+        assert page.get_by_role("heading", level=1).inner_text() == heading
+        assert serious_violations(page) == [], path
+
+    page.get_by_label("Action").select_option("account.login")
+    page.get_by_role("button", name="Filter").click()
+    page.wait_for_url("**/staff/audit?*action=account.login*")
+    assert "staff.browser@example.org" in page.locator("table").inner_text()
