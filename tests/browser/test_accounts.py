@@ -67,8 +67,9 @@ def test_account_and_staff_pages_are_accessible(page, live_app, live_server):
     page.get_by_role("button", name="Log in").click()
     page.wait_for_url("**/account")
 
-    for path, heading in [("/account/password", "Change your password"), ("/account/email", "Change your email address"),
-                          ("/account/delete", "Delete your account"), ("/staff/audit", "Audit log")]:
+    pages = [("/account/password", "Change your password"), ("/account/email", "Change your email address"),
+             ("/account/delete", "Delete your account"), ("/staff/audit", "Audit log")]
+    for path, heading in pages:
         page.goto(live_server + path)
         assert page.get_by_role("heading", level=1).inner_text() == heading
         assert serious_violations(page) == [], path
