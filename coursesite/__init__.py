@@ -44,6 +44,7 @@ def create_app(config_name: str | None = None, overrides: dict[str, Any] | None 
     register_sqlite_pragmas()
     register_blueprints(app)
     register_content_sections(app)
+    register_account_data(app)
     register_template_helpers(app)
     register_errorhandlers(app)
     register_cli(app)
@@ -102,12 +103,16 @@ def register_sqlite_pragmas() -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from coursesite.accounts.views import account, audit, auth
     from coursesite.billing.views import bp as billing_bp
     from coursesite.catalog.views import bp as catalog_bp
     from coursesite.health import bp as health_bp
     from coursesite.learning.views import bp as learning_bp
     from coursesite.media import bp as media_bp
 
+    app.register_blueprint(auth)
+    app.register_blueprint(account)
+    app.register_blueprint(audit)
     app.register_blueprint(billing_bp)
     app.register_blueprint(catalog_bp)
     app.register_blueprint(health_bp)
@@ -121,6 +126,16 @@ def register_content_sections(app: Flask) -> None:
     from coursesite.billing.content import PRICES_SECTION
 
     app.extensions["content_sections"] = [PRICES_SECTION, QUIZ_SECTION]
+
+
+def register_account_data(app: Flask) -> None:
+    """What each package keeps about a person, for the data download and account deletion.
+
+    See coursesite/accounts/personal_data.py: a package with personal data adds its AccountDataPart here.
+    """
+    from coursesite.accounts.personal_data import ACCOUNT_DATA
+
+    app.extensions["account_data"] = [ACCOUNT_DATA]
 
 
 def register_template_helpers(app: Flask) -> None:

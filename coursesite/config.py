@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -33,11 +34,16 @@ class Config:
     STRIPE_TIMEOUT_SECONDS = float(_env("STRIPE_TIMEOUT_SECONDS", "20"))
     STRIPE_MAX_NETWORK_RETRIES = int(_env("STRIPE_MAX_NETWORK_RETRIES", "2"))
 
+    # Mail (coursesite/mail.py): SMTP when MAIL_SERVER is set; MAIL_OUTBOX also keeps a copy of every message.
     MAIL_SERVER = _env("MAIL_SERVER", "localhost")
     MAIL_PORT = int(_env("MAIL_PORT", "25"))
     MAIL_USERNAME = _env("MAIL_USERNAME")
     MAIL_PASSWORD = _env("MAIL_PASSWORD")
     MAIL_DEFAULT_SENDER = _env("MAIL_DEFAULT_SENDER", "Coursesite <no-reply@coursesite.test>")
+    MAIL_USE_TLS = _env("MAIL_USE_TLS", "false").lower() == "true"  # implicit TLS from the first byte (port 465)
+    MAIL_USE_STARTTLS = _env("MAIL_USE_STARTTLS", "false").lower() == "true"  # upgrade a plain connection (587)
+    MAIL_TIMEOUT = 10
+    MAIL_OUTBOX = None
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
@@ -45,6 +51,7 @@ class Config:
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_SECURE = True
+    REMEMBER_COOKIE_DURATION = timedelta(days=30)
     WTF_CSRF_TIME_LIMIT = None
     FORCE_HTTPS = False
     # Fragments of public pages are cached per content revision (see coursesite/caching.py).
@@ -59,6 +66,9 @@ class DevelopmentConfig(Config):
     DEBUG = True
     SESSION_COOKIE_SECURE = False
     REMEMBER_COOKIE_SECURE = False
+    # A newcomer needs no mail server: every message lands in instance/outbox/ and the log.
+    MAIL_SERVER = _env("MAIL_SERVER")
+    MAIL_OUTBOX = str(INSTANCE_DIR / "outbox")
 
 
 class TestingConfig(Config):
@@ -69,6 +79,8 @@ class TestingConfig(Config):
     SESSION_COOKIE_SECURE = False
     REMEMBER_COOKIE_SECURE = False
     CACHE_TYPE = "SimpleCache"
+    # Tests that send mail point MAIL_SERVER at the loopback SMTP server of tests/mail_sink.py.
+    MAIL_SERVER = None
 
 
 class ProductionConfig(Config):

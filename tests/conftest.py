@@ -17,6 +17,7 @@ from flask_migrate import upgrade
 
 from coursesite import create_app
 from coursesite.extensions import db
+from tests.mail_sink import MailSink
 
 FIXTURES = Path(__file__).parent / "fixtures"
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "")
@@ -60,6 +61,22 @@ def migrated(database_url, tmp_path_factory) -> str:
     return database_url
 
 
+@pytest.fixture(scope="session")
+def smtp_server():
+    """A real SMTP server on loopback; every ``app`` sends its mail there."""
+    sink = MailSink()
+    sink.start()
+    yield sink
+    sink.stop()
+
+
+@pytest.fixture
+def mailbox(smtp_server) -> MailSink:
+    """The SMTP server's received mail, emptied for this test."""
+    smtp_server.clear()
+    return smtp_server
+
+
 @pytest.fixture
 def app_overrides() -> dict:
     """Extra settings for the ``app`` fixture; a test package or module overrides this fixture to change them."""
@@ -67,8 +84,8 @@ def app_overrides() -> dict:
 
 
 @pytest.fixture
-def app(migrated, tmp_path, app_overrides):
-    app = make_app(migrated, tmp_path, **app_overrides)
+def app(migrated, tmp_path, smtp_server, app_overrides):
+    app = make_app(migrated, tmp_path, **smtp_server.settings, **app_overrides)
     with app.app_context():
         yield app
         db.session.rollback()

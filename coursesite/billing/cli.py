@@ -7,8 +7,9 @@ import click
 from flask.cli import AppGroup
 
 from coursesite.billing import staff
+from coursesite.billing.notices import send_renewal_reminders
 
-billing_cli = AppGroup("billing", help="Access grants and renewal reminders.")
+billing_cli = AppGroup("billing", help="Staff access grants and renewal reminders.")
 
 
 @billing_cli.command("grant")
@@ -37,3 +38,12 @@ def revoke(email: str, module: str, reason: str) -> None:
         click.echo(f"error: {refused}", err=True)
         sys.exit(1)
     click.echo(f"revoked {count} access period(s) of {email} to {module}")
+
+
+@billing_cli.command("remind")
+def remind() -> None:
+    """Mail learners whose access ends within 30 or 7 days (each window once; run it daily)."""
+    run = send_renewal_reminders()
+    click.echo(f"renewal reminders: {run.sent} sent, {run.already_sent} already sent, {run.failed} failed")
+    if run.failed:
+        sys.exit(1)

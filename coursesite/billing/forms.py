@@ -20,9 +20,17 @@ COUNTRIES = [SelectChoice(code, name) for code, name in (
 class CheckoutForm(FlaskForm):
     """What a buyer chooses; prices are never taken from the form."""
 
-    quantity = IntegerField("Number of seats", validators=[Optional()])
+    quantity = IntegerField("Number of seats", validators=[Optional()], render_kw={"inputmode": "numeric"})
     add_certificate = BooleanField("Add the test and certificate")
-    organisation_name = StringField("Organisation name", validators=[Optional(), Length(max=200)])
+    organisation_name = StringField("Organisation name", validators=[Optional(), Length(max=200)],
+                                    render_kw={"autocomplete": "organization"})
+
+    def prepare_for(self, tier: PriceTier) -> CheckoutForm:
+        """Label and bound the seat count as the tier does (the browser checks them too)."""
+        if tier.per_seat:
+            self.quantity.label.text = "Number of students" if tier.code == "teaching" else "Number of seats"
+            self.quantity.render_kw = {"inputmode": "numeric", "min": tier.min_quantity, "max": max_quantity(tier)}
+        return self
 
     def validate_for(self, tier: PriceTier) -> bool:
         """Validate, then apply the tier's rules (which fields apply, seat limits) with errors on the fields."""
@@ -56,12 +64,15 @@ class TestCardForm(FlaskForm):
     __test__ = False
 
     card_number = StringField("Card number", validators=[InputRequired("Enter the test card number.")],
-                              filters=[_card_digits])
-    billing_name = StringField("Name on the invoice", validators=[Optional(), Length(max=200)])
-    line1 = StringField("Street address", validators=[Optional(), Length(max=200)])
-    city = StringField("City", validators=[Optional(), Length(max=100)])
-    postal_code = StringField("Postal code", validators=[Optional(), Length(max=20)])
-    country = SelectField("Country", choices=COUNTRIES, validators=[Optional()])
+                              filters=[_card_digits], render_kw={"autocomplete": "off", "inputmode": "numeric"})
+    billing_name = StringField("Name on the invoice", validators=[Optional(), Length(max=200)],
+                               render_kw={"autocomplete": "name"})
+    line1 = StringField("Street address", validators=[Optional(), Length(max=200)],
+                        render_kw={"autocomplete": "address-line1"})
+    city = StringField("City", validators=[Optional(), Length(max=100)], render_kw={"autocomplete": "address-level2"})
+    postal_code = StringField("Postal code", validators=[Optional(), Length(max=20)],
+                              render_kw={"autocomplete": "postal-code"})
+    country = SelectField("Country", choices=COUNTRIES, validators=[Optional()], render_kw={"autocomplete": "country"})
 
     def validate_card_number(self, field) -> None:
         if not re.fullmatch(r"\d{16}", field.data or ""):
@@ -81,7 +92,8 @@ class TestCardForm(FlaskForm):
 
 
 class StaffGrantForm(FlaskForm):
-    email = StringField("Learner's email", validators=[DataRequired(), Email(), Length(max=254)])
+    email = StringField("Learner's email", validators=[DataRequired(), Email(), Length(max=254)],
+                        render_kw={"autocomplete": "off"})
     module = SelectField("Module", validators=[DataRequired()])
     days = IntegerField("Days of access", default=365,
                         validators=[InputRequired(), NumberRange(min=1, max=3650)])

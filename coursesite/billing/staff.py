@@ -1,4 +1,7 @@
-"""Access granted and taken back by staff (the admin page and ``flask billing grant|revoke``), always audited."""
+"""Access granted and taken back by staff (the admin page and ``flask billing grant|revoke``), always audited.
+
+Audit details name the module and the numbers, never the learner's name or email (the target is ``users:<id>``).
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -6,6 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from coursesite.accounts.audit import record
 from coursesite.accounts.models import User
 from coursesite.accounts.services import user_by_email
 from coursesite.billing.access import grant_entitlement, revoke_entitlement
@@ -46,6 +50,8 @@ def grant_access(email: str, module_slug: str, days: int, actor: User | None) ->
     user, module = _learner_and_module(email, module_slug)
     entitlement = grant_entitlement(user.id, module.id, kind="access", days=days, source="grant",
                                     source_ref=f"staff:{actor.id}" if actor else "staff:cli")
+    record(actor, "billing.access_granted", user, module=module.slug, days=days,
+           valid_until=entitlement.valid_until.isoformat())
     db.session.commit()
     return entitlement
 
@@ -57,9 +63,10 @@ def revoke_access(email: str, module_slug: str, actor: User | None, reason: str 
         Entitlement.user_id == user.id, Entitlement.module_id == module.id, Entitlement.kind == "access",
         Entitlement.revoked_at.is_(None), Entitlement.valid_until > utcnow(),
     )))
-    by_whom = f"staff {actor.email}" if actor else "staff (command line)"
+    by_whom = f"staff user {actor.id}" if actor else "staff (command line)"
     for entitlement in entitlements:
         revoke_entitlement(entitlement, f"revoked by {by_whom}" + (f": {reason}" if reason else ""))
+    record(actor, "billing.access_revoked", user, module=module.slug, periods=len(entitlements), reason=reason)
     db.session.commit()
     return len(entitlements)
 

@@ -14,6 +14,7 @@ from coursesite.billing.gateway import (
     CardDeclined, PaymentProviderError, completed_event, current_gateway, in_test_mode, sign,
     webhook_secret,
 )
+from coursesite.billing.notices import send_receipt
 from coursesite.billing.services import CheckoutRefused
 from coursesite.billing.webhooks import InvalidWebhook, receive
 from coursesite.extensions import csrf
@@ -24,7 +25,8 @@ bp = Blueprint("billing", __name__)
 
 
 def _render_checkout(form: CheckoutForm, tier, message: str = "", status: int = 200):
-    return render_template("billing/checkout.html", form=form, tier=tier, message=message, rule=services.tier_rule(tier),
+    return render_template("billing/checkout.html", form=form.prepare_for(tier), tier=tier, message=message,
+                           rule=services.tier_rule(tier),
                            certificate_tier=services.certificate_tier(tier.module_id),
                            test_mode=in_test_mode(current_app)), status
 
@@ -62,7 +64,7 @@ def checkout(slug: str, tier_code: str):
 def _after_fulfilment(outcome: Outcome) -> None:
     """Work that follows a payment once it is committed (and only for the one caller that fulfilled it)."""
     if outcome.newly_paid and outcome.order is not None:
-        log.info("Order %s paid", outcome.order.reference)
+        send_receipt(outcome.order)
 
 
 @bp.get("/checkout/success")
@@ -181,7 +183,8 @@ def receipt(reference: str):
 
 
 def _admin_only() -> None:
-    if getattr(current_user, "role", None) != "admin":
+    """Others get a 404: the page's existence is nobody else's business."""
+    if not current_user.has_role("admin"):
         abort(404)
 
 

@@ -1,7 +1,7 @@
 """orders, webhook events, renewal reminders, test-mode sessions
 
 Revision ID: a7c241bd6311
-Revises: 4dfd5a653236
+Revises: 2425264b6d45
 Create Date: 2026-11-22 02:40:49.788534
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'a7c241bd6311'
-down_revision = '4dfd5a653236'
+down_revision = '2425264b6d45'
 branch_labels = None
 depends_on = None
 

@@ -21,10 +21,10 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
 
 
 @pytest.fixture(scope="session")
-def live_app(tmp_path_factory):
-    """The app on a migrated SQLite file with the fixture content imported."""
+def live_app(tmp_path_factory, smtp_server):
+    """The app on a migrated SQLite file with the fixture content imported, sending mail to ``smtp_server``."""
     folder = tmp_path_factory.mktemp("live")
-    app = make_app(f"sqlite:///{folder / 'live.db'}", folder)
+    app = make_app(f"sqlite:///{folder / 'live.db'}", folder, **smtp_server.settings)
     with app.app_context():
         upgrade()
         report = import_content(Path(app.config["CONTENT_ROOT"]))
@@ -38,7 +38,9 @@ def live_server(live_app):
     server = make_server("127.0.0.1", 0, live_app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
+    url = f"http://127.0.0.1:{server.server_port}"
+    live_app.config["BASE_URL"] = url  # links in mail lead back to this server
+    yield url
     server.shutdown()
 
 

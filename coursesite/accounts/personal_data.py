@@ -1,0 +1,107 @@
+"""A person's data across packages: the JSON download of everything, and account deletion.
+
+The hook for other packages
+---------------------------
+Each package that keeps data about a person describes it once as an ``AccountDataPart`` and lists it in
+``create_app``'s ``register_account_data`` (``app.extensions["account_data"]``), e.g. in billing::
+
+    BILLING_DATA = AccountDataPart("billing", export=orders_as_dicts, erase=forget_billing_details)
+
+- ``export(user)`` returns JSON-serialisable data; the download shows it under ``key``.
+- ``erase(user)`` (optional) removes or anonymises what the package must not keep. It runs inside the deletion's
+  transaction, before the profile is anonymised (so it can still read the user's email or name), and must not
+  commit. Data a CE sponsor must retain is kept: certificates keep their name snapshot, attempts and evaluations
+  stay without the profile. A part with nothing to erase leaves ``erase`` out.
+
+Deletion keeps the ``users`` row, so every foreign key stays valid, and anonymises it: the email becomes a unique
+address under the reserved ``.invalid`` domain, names and licence are cleared, the password can no longer match and
+every session ends.
+"""
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from flask import current_app
+
+from coursesite.accounts import passwords
+from coursesite.accounts.audit import events_about, record
+from coursesite.accounts.models import User
+from coursesite.accounts.services import AccountError
+from coursesite.extensions import db
+from coursesite.models_base import utcnow
+
+EXPORT_FORMAT = "coursesite-account-export/1"
+# No argon2 hash looks like this, so verify_password can never succeed against it.
+UNUSABLE_PASSWORD = "!deleted"
+
+
+@dataclass(frozen=True)
+class AccountDataPart:
+    key: str
+    export: Callable[[User], Any]
+    erase: Callable[[User], None] | None = None
+
+
+def account_data_parts() -> list[AccountDataPart]:
+    return current_app.extensions["account_data"]
+
+
+def _iso(moment) -> str | None:
+    return moment.isoformat() if moment else None
+
+
+def export_profile(user: User) -> dict[str, Any]:
+    return {
+        "email": user.email,
+        "full_name": user.full_name,
+        "profession": user.profession,
+        "licence_number": user.licence_number,
+        "licence_jurisdiction": user.licence_jurisdiction,
+        "role": user.role,
+        "created_at": _iso(user.created_at),
+        "confirmed_at": _iso(user.confirmed_at),
+        "activity": [
+            {"at": _iso(event.at), "action": event.action, "target": event.target, "details": event.details,
+             "ip_address": event.ip_address}
+            for event in events_about(user)
+        ],
+    }
+
+
+ACCOUNT_DATA = AccountDataPart("account", export=export_profile)
+
+
+def export_account(user: User) -> dict[str, Any]:
+    data: dict[str, Any] = {"format": EXPORT_FORMAT, "exported_at": _iso(utcnow())}
+    data.update((part.key, part.export(user)) for part in account_data_parts())
+    return data
+
+
+def delete_account(user: User, password: str) -> None:
+    """Erase the person's data in every package, then anonymise the account, in one transaction."""
+    if not passwords.verify_password(user.password_hash, password):
+        raise AccountError("Your password is incorrect.")
+    if user.is_staff:
+        raise AccountError("Staff accounts cannot be deleted here. Ask an administrator to make yours a learner "
+                           "account first.")
+    for part in account_data_parts():
+        if part.erase is not None:
+            part.erase(user)
+    anonymise(user)
+    record(user, "account.deleted", user)
+    db.session.commit()
+
+
+def anonymise(user: User) -> None:
+    user.email = f"deleted-{user.id}-{secrets.token_hex(6)}@deleted.invalid"
+    user.full_name = ""
+    user.profession = ""
+    user.licence_number = ""
+    user.licence_jurisdiction = ""
+    user.password_hash = UNUSABLE_PASSWORD
+    user.confirmed_at = None
+    user.deleted_at = utcnow()
+    user.end_all_sessions()

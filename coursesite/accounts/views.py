@@ -1,0 +1,244 @@
+"""Account pages: ``auth`` (/auth/…: register, confirm, login, logout, reset), ``account`` (/account/…: profile,
+password, email, export, deletion) and ``audit`` (/staff/audit, admins only). Routes parse, call a service, render.
+"""
+from __future__ import annotations
+
+import json
+
+from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+
+from coursesite.accounts import personal_data, services
+from coursesite.accounts.audit import AuditFilters, audit_actions, audit_events
+from coursesite.accounts.decorators import role_required
+from coursesite.accounts.forms import (
+    AuditFilterForm, ChangeEmailForm, ChangePasswordForm, DeleteAccountForm, LoginForm, ProfileForm, RegisterForm,
+    ResetPasswordForm, ResetRequestForm,
+)
+from coursesite.accounts.models import User
+from coursesite.accounts.services import AccountError, EmailNotConfirmed, normalise_email
+from coursesite.accounts.tokens import TokenError
+from coursesite.extensions import limiter
+from coursesite.redirects import safe_next_path
+
+auth = Blueprint("auth", __name__, url_prefix="/auth")
+account = Blueprint("account", __name__, url_prefix="/account")
+audit = Blueprint("audit", __name__, url_prefix="/staff/audit")
+
+
+def submitted_email() -> str:
+    """Rate-limit key for "per account" limits: the address typed into the form, as it would be looked up."""
+    return "email:" + normalise_email(request.form.get("email", ""))[:254]
+
+
+@auth.after_request
+@account.after_request
+@audit.after_request
+def never_cache(response: Response) -> Response:
+    """These pages carry personal data or one-time tokens: no cache (shared or private) may keep them."""
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def start_session(user: User, remember: bool) -> None:
+    """A fresh session for a login: nothing from before it survives (session fixation, stale CSRF tokens)."""
+    session.clear()
+    login_user(user, remember=remember)
+
+
+def end_session() -> None:
+    session.clear()
+    logout_user()
+
+
+def notice(title: str, message: str, status: int = 200):
+    return render_template("accounts/notice.html", title=title, message=message), status
+
+
+# /auth ----------------------------------------------------------------------------------------------------------------
+
+@auth.route("/register", methods=["GET", "POST"])
+@limiter.limit("10/hour", methods=["POST"])
+def register():
+    if current_user.is_authenticated:
+        return redirect(url_for("account.profile"))
+    form = RegisterForm()
+    if form.validate_on_submit():
+        try:
+            services.register(form.email.data, form.password.data, form.profile())
+        except AccountError as error:
+            form.form_errors.append(str(error))
+        else:
+            flash(f"We have sent a message to {normalise_email(form.email.data)}. Follow the link in it to "
+                  "confirm your address, then log in.", "success")
+            return redirect(url_for("auth.login"))
+    return render_template("accounts/register.html", form=form)
+
+
+@auth.get("/confirm/<token>")
+def confirm(token: str):
+    try:
+        services.confirm_email(token)
+    except TokenError as error:
+        return notice("We could not confirm your address", str(error), 400)
+    flash("Your email address is confirmed. You can now log in.", "success")
+    return redirect(url_for("auth.login"))
+
+
+@auth.route("/login", methods=["GET", "POST"])
+@limiter.limit("5/minute", methods=["POST"])
+@limiter.limit("5/minute", methods=["POST"], key_func=submitted_email)
+def login():
+    next_path = safe_next_path(request.values.get("next"))
+    if current_user.is_authenticated:
+        return redirect(next_path or url_for("account.profile"))
+    form = LoginForm(next=next_path)
+    if form.validate_on_submit():
+        try:
+            user = services.authenticate(form.email.data, form.password.data)
+        except EmailNotConfirmed as error:
+            flash(str(error), "info")
+        except AccountError as error:
+            form.form_errors.append(str(error))
+        else:
+            start_session(user, remember=form.remember.data)
+            return redirect(safe_next_path(form.next.data) or url_for("account.profile"))
+    return render_template("accounts/login.html", form=form)
+
+
+@auth.post("/logout")
+def logout():
+    if current_user.is_authenticated:
+        services.record_logout(current_user)
+    end_session()
+    flash("You are logged out.", "success")
+    return redirect(url_for("catalog.home"))
+
+
+@auth.route("/reset", methods=["GET", "POST"])
+@limiter.limit("3/hour", methods=["POST"], key_func=submitted_email)
+@limiter.limit("10/hour", methods=["POST"])
+def reset_request():
+    form = ResetRequestForm()
+    if form.validate_on_submit():
+        services.start_password_reset(form.email.data)
+        flash(f"If {normalise_email(form.email.data)} has an account, we have sent it a link to choose a new "
+              "password. The link works for one hour.", "success")
+        return redirect(url_for("auth.login"))
+    return render_template("accounts/reset_request.html", form=form)
+
+
+@auth.route("/reset/<token>", methods=["GET", "POST"])
+def reset_password(token: str):
+    try:
+        services.user_for_reset(token)
+    except TokenError as error:
+        return notice("This reset link cannot be used", str(error), 400)
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.reset_password(token, form.password.data)
+        except AccountError as error:
+            form.password.errors.append(str(error))
+        else:
+            flash("Your password has been changed. Log in with your new password.", "success")
+            return redirect(url_for("auth.login"))
+    return render_template("accounts/reset_password.html", form=form)
+
+
+@auth.get("/email/<token>")
+def confirm_email_change(token: str):
+    try:
+        user = services.confirm_email_change(token)
+    except TokenError as error:
+        return notice("We could not change your email address", str(error), 400)
+    flash(f"Your email address is now {user.email}.", "success")
+    return redirect(url_for("account.profile" if current_user.is_authenticated else "auth.login"))
+
+
+# /account -------------------------------------------------------------------------------------------------------------
+
+@account.route("", methods=["GET", "POST"])
+@login_required
+def profile():
+    form = ProfileForm(obj=current_user)
+    if form.validate_on_submit():
+        try:
+            services.update_profile(current_user, form.profile())
+        except AccountError as error:
+            form.form_errors.append(str(error))
+        else:
+            flash("Your profile has been saved.", "success")
+            return redirect(url_for("account.profile"))
+    return render_template("accounts/profile.html", form=form)
+
+
+@account.route("/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.change_password(current_user, form.current_password.data, form.password.data)
+        except AccountError as error:
+            form.form_errors.append(str(error))
+        else:
+            remembered = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies
+            start_session(current_user._get_current_object(), remember=remembered)
+            flash("Your password has been changed. You have been logged out everywhere else.", "success")
+            return redirect(url_for("account.profile"))
+    return render_template("accounts/change_password.html", form=form)
+
+
+@account.route("/email", methods=["GET", "POST"])
+@login_required
+def change_email():
+    form = ChangeEmailForm()
+    if form.validate_on_submit():
+        try:
+            new_email = services.request_email_change(current_user, form.current_password.data, form.email.data)
+        except AccountError as error:
+            form.form_errors.append(str(error))
+        else:
+            flash(f"We have sent a link to {new_email}. Your address changes when you follow it.", "success")
+            return redirect(url_for("account.profile"))
+    return render_template("accounts/change_email.html", form=form)
+
+
+@account.get("/export")
+@login_required
+def export():
+    data = personal_data.export_account(current_user)
+    return Response(json.dumps(data, indent=2, ensure_ascii=False), mimetype="application/json",
+                    headers={"Content-Disposition": 'attachment; filename="coursesite-my-data.json"'})
+
+
+@account.route("/delete", methods=["GET", "POST"])
+@login_required
+def delete():
+    form = DeleteAccountForm()
+    if form.validate_on_submit():
+        try:
+            personal_data.delete_account(current_user, form.current_password.data)
+        except AccountError as error:
+            form.form_errors.append(str(error))
+        else:
+            end_session()
+            flash("Your account has been deleted. Certificates you earned stay verifiable.", "success")
+            return redirect(url_for("catalog.home"))
+    return render_template("accounts/delete.html", form=form)
+
+
+# /staff/audit ---------------------------------------------------------------------------------------------------------
+
+@audit.get("")
+@role_required("admin")
+def audit_log():
+    form = AuditFilterForm(request.args)
+    form.action.choices = [("", "Any action")] + [(action, action) for action in audit_actions()]
+    filters = AuditFilters()
+    if form.validate():
+        filters = AuditFilters(form.action.data or "", form.actor.data or "", form.date_from.data, form.date_to.data)
+    events = audit_events(filters, page=max(request.args.get("page", 1, type=int), 1))
+    query = {key: value for key, value in request.args.items() if key != "page" and value}
+    return render_template("accounts/audit.html", form=form, events=events, query=query)

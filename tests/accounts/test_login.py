@@ -1,0 +1,177 @@
+"""Login, logout, remember-me, the session's renewal and the audit trail they leave."""
+from __future__ import annotations
+
+import pytest
+from argon2 import PasswordHasher, extract_parameters
+from sqlalchemy import select
+
+from coursesite.accounts import passwords
+from coursesite.accounts.models import AuditEvent
+from coursesite.extensions import db
+from tests.accounts.conftest import PASSWORD, csrf_token, logged_in, login, submit
+
+
+def actions() -> list[str]:
+    return list(db.session.scalars(select(AuditEvent.action).order_by(AuditEvent.id)))
+
+
+def test_login_with_the_right_password_starts_a_session(client, user):
+    response = login(client, "ADA@example.org ")
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/account"
+    assert logged_in(client)
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "account.login"))
+    assert event.actor_id == user.id and event.target == f"users:{user.id}"
+    assert event.ip_address == "127.0.0.1"
+
+
+def test_an_internationalised_domain_logs_in_however_it_is_typed(client, mailbox):
+    response = submit(client, "/auth/register", {
+        "email": "Zoe@Bücher.example", "password": PASSWORD, "password_repeat": PASSWORD,
+        "full_name": "Zoë", "profession": "Psychologist"})
+    assert response.status_code == 302
+    mail = mailbox.last_to("zoe@xn--bcher-kva.example")
+    client.get(mail.link_to("/auth/confirm/").removeprefix("http://127.0.0.1:5000"))
+    assert login(client, "zoe@bücher.example").headers["Location"] == "/account"
+
+
+def test_unknown_address_and_wrong_password_get_the_same_answer(client, user, monkeypatch):
+    verified = []
+    monkeypatch.setattr(passwords, "spend_time_like_a_verification", lambda password: verified.append(password))
+    wrong_password = login(client, user.email, "not the right one at all")
+    unknown_email = login(client, "nobody@example.org", "not the right one at all")
+
+    assert wrong_password.status_code == unknown_email.status_code == 200
+    message = "The email address or password is incorrect."
+    assert message in wrong_password.get_data(as_text=True)
+    assert message in unknown_email.get_data(as_text=True)
+    assert verified == ["not the right one at all"]  # the unknown address still costs one hash verification
+    assert not logged_in(client)
+    failures = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "account.login_failed")).all()
+    assert [(event.target, event.details["reason"]) for event in failures] == [
+        (f"users:{user.id}", "wrong password"), ("", "unknown email")]
+    assert all(event.actor_id is None for event in failures)
+
+
+def test_the_dummy_verification_really_hashes(app):
+    passwords._dummy_hash.cache_clear()
+    passwords.spend_time_like_a_verification("anything")
+    assert passwords._dummy_hash().startswith("$argon2id$v=19$m=19456,t=2,p=1$")
+
+
+def test_an_unconfirmed_account_gets_a_new_link_instead_of_a_session(client, mailbox, make_user):
+    user = make_user(confirmed=False)
+    response = login(client, user.email, follow_redirects=True)
+    assert "Please confirm your email address first" in response.get_data(as_text=True)
+    assert not logged_in(client)
+    assert mailbox.last_to(user.email).subject == "Confirm your email address"
+
+
+def test_an_unconfirmed_account_with_a_wrong_password_gets_no_mail(client, mailbox, make_user):
+    user = make_user(confirmed=False)
+    login(client, user.email, "not the right one at all")
+    assert mailbox.received == []
+
+
+def test_remember_me_sets_a_long_lived_cookie_only_when_asked(client, user):
+    login(client, user.email)
+    assert client.get_cookie("remember_token") is None
+    client.post("/auth/logout", data={"csrf_token": csrf_token(client, "/account")})
+    login(client, user.email, remember="y")
+    cookie = client.get_cookie("remember_token")
+    assert cookie is not None and cookie.http_only
+    assert cookie.expires is not None
+
+
+def test_remember_me_cookie_alone_logs_the_user_back_in(app, user):
+    first = app.test_client()
+    login(first, user.email, remember="y")
+    remember = first.get_cookie("remember_token").value
+    second = app.test_client()
+    second.set_cookie("remember_token", remember)
+    assert logged_in(second)
+
+
+def test_login_renews_the_session(client, user):
+    before = csrf_token(client, "/auth/login")
+    with client.session_transaction() as session:
+        session["planted"] = "by someone else"
+    login(client, user.email)
+    with client.session_transaction() as session:
+        assert "planted" not in session
+        assert session["_user_id"] == user.get_id()
+    assert csrf_token(client, "/account") != before
+
+
+def test_the_session_holds_the_session_token_not_just_the_id(client, user):
+    login(client, user.email)
+    with client.session_transaction() as session:
+        session["_user_id"] = str(user.id)
+    assert not logged_in(client)
+
+
+def test_logout_is_post_only_and_ends_the_session(client, user):
+    login(client, user.email, remember="y")
+    assert client.get("/auth/logout").status_code == 405
+    response = client.post("/auth/logout", data={"csrf_token": csrf_token(client, "/account")})
+    assert response.status_code == 302 and response.headers["Location"] == "/"
+    assert not logged_in(client)
+    assert client.get_cookie("remember_token") is None
+    assert actions()[-1] == "account.logout"
+
+
+def test_the_navigation_shows_the_account_links(client, user):
+    anonymous = client.get("/").get_data(as_text=True)
+    assert 'href="/auth/login"' in anonymous and 'href="/auth/register"' in anonymous
+    login(client, user.email)
+    page = client.get("/").get_data(as_text=True)
+    assert 'href="/account"' in page and 'action="/auth/logout"' in page
+    assert "Audit log" not in page
+
+
+def test_a_logged_in_visit_to_login_goes_to_the_account(client, user):
+    login(client, user.email)
+    assert client.get("/auth/login").headers["Location"] == "/account"
+    assert client.get("/auth/register").headers["Location"] == "/account"
+
+
+@pytest.mark.parametrize("target", ["/catalog", "/modules/x?y=1#z", "/account/password"])
+def test_login_returns_to_a_page_on_this_site(client, user, target):
+    response = submit(client, "/auth/login", {"email": user.email, "password": PASSWORD, "next": target})
+    assert response.headers["Location"] == target
+
+
+def test_a_protected_page_sends_visitors_to_login_and_back(client, user):
+    response = client.get("/account/email")
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/auth/login?next=%2Faccount%2Femail"
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert 'name="next" type="hidden" value="/account/email"' in page
+    assert login(client, user.email, next="/account/email").headers["Location"] == "/account/email"
+
+
+def test_hashes_use_owasp_argon2id_parameters(app):
+    parameters = extract_parameters(passwords.hash_password(PASSWORD))
+    assert parameters.type.name == "ID"
+    assert parameters.memory_cost == 19 * 1024
+    assert parameters.time_cost == 2
+    assert parameters.parallelism == 1
+    assert parameters.salt_len >= 16 and parameters.hash_len >= 32
+
+
+def test_an_outdated_hash_is_upgraded_at_login(client, user):
+    weak = PasswordHasher(time_cost=1, memory_cost=8 * 1024, parallelism=1).hash(PASSWORD)
+    user.password_hash = weak
+    db.session.commit()
+    assert login(client, user.email).status_code == 302
+    db.session.refresh(user)
+    assert user.password_hash != weak
+    assert extract_parameters(user.password_hash).memory_cost == 19 * 1024
+    assert passwords.verify_password(user.password_hash, PASSWORD)
+
+
+def test_an_overlong_password_is_refused_before_hashing(client, user, monkeypatch):
+    monkeypatch.setattr(passwords, "verify_password", lambda *args: pytest.fail("hashed an overlong password"))
+    response = login(client, user.email, "p" * 10_000)
+    assert response.status_code == 200
+    assert "Field cannot be longer than 128 characters" in response.get_data(as_text=True)

@@ -1,0 +1,177 @@
+"""Password policy, reset by mail (expiring, single-use) and change (ending every other session)."""
+from __future__ import annotations
+
+import time
+
+import pytest
+from itsdangerous.timed import TimestampSigner
+from sqlalchemy import select
+
+from coursesite.accounts import passwords
+from coursesite.accounts.models import AuditEvent
+from coursesite.extensions import db
+from tests.accounts.conftest import PASSWORD, csrf_token, logged_in, login, reload, submit
+
+NEW_PASSWORD = "quiet harbour compass 7"
+BASE_URL = "http://127.0.0.1:5000"
+
+
+def request_reset(client, email: str):
+    return submit(client, "/auth/reset", {"email": email})
+
+
+def reset_path(mailbox, email: str) -> str:
+    return mailbox.last_to(email).link_to("/auth/reset/").removeprefix(BASE_URL)
+
+
+def choose(client, path: str, password: str = NEW_PASSWORD):
+    return submit(client, path, {"password": password, "password_repeat": password})
+
+
+@pytest.mark.parametrize("password, accepted", [
+    ("lantern orchard violet 42", True),
+    ("Zoë Łukasiewicz Ōtsuka 1", True),
+    ("short", False),
+    ("x" * 129, False),
+    ("qwertyuiop12345", False),
+    ("qwertyqwerty", False),
+    ("iloveyou2024!!", False),
+    ("Password12345678", False),
+    ("abababababababab", False),
+    ("ada@example.org", False),
+])
+def test_password_policy(password, accepted):
+    assert (passwords.password_problem(password, "ada@example.org") is None) is accepted
+
+
+def test_the_common_password_list_ships_with_the_package():
+    common = passwords.common_passwords()
+    assert len(common) > 40_000
+    assert {"123456", "password", "qwertyuiop12345", "1q2w3e4r5t6y"} <= common
+
+
+def test_equivalent_unicode_spellings_verify_alike():
+    stored = passwords.hash_password("Zoë's café password")
+    assert passwords.verify_password(stored, "Zoe\u0308's cafe\u0301 password")
+    assert not passwords.verify_password("!deleted", "anything at all")
+
+
+def test_reset_answers_the_same_for_known_and_unknown_addresses(client, mailbox, user):
+    known = request_reset(client, user.email)
+    unknown = request_reset(client, "nobody@example.org")
+    assert known.status_code == unknown.status_code == 302
+    assert known.headers["Location"] == unknown.headers["Location"] == "/auth/login"
+    flashed = client.get("/auth/login").get_data(as_text=True)
+    assert "If nobody@example.org has an account, we have sent it a link" in flashed
+    assert [mail.envelope_to for mail in mailbox.received] == [[user.email]]
+
+
+def test_reset_by_mail_sets_the_password_confirms_the_address_and_works_once(client, mailbox, make_user):
+    user = make_user(confirmed=False)
+    request_reset(client, "ADA@example.org")
+    mail = mailbox.last_to(user.email)
+    assert mail.subject == "Reset your password" and "works once, for 1 hour" in mail.text
+    path = reset_path(mailbox, user.email)
+
+    assert client.get(path).status_code == 200
+    response = choose(client, path)
+    assert response.status_code == 302 and response.headers["Location"] == "/auth/login"
+    reload(user)
+    assert passwords.verify_password(user.password_hash, NEW_PASSWORD)
+    assert user.confirmed_at is not None
+    assert mailbox.last_to(user.email).subject == "Your password was changed"
+
+    reused = client.get(path)
+    assert reused.status_code == 400
+    assert "already been used" in reused.get_data(as_text=True)
+    replayed_post = submit(client, path, {"password": "another fine passphrase 9",
+                                          "password_repeat": "another fine passphrase 9"}, page="/auth/login")
+    assert replayed_post.status_code == 400
+    assert passwords.verify_password(reload(user).password_hash, NEW_PASSWORD)
+
+
+def test_an_expired_reset_link_is_refused(client, mailbox, user, monkeypatch):
+    two_hours_ago = int(time.time()) - 2 * 3600
+    with monkeypatch.context() as patched:
+        patched.setattr(TimestampSigner, "get_timestamp", lambda self: two_hours_ago)
+        request_reset(client, user.email)
+    path = reset_path(mailbox, user.email)
+    response = client.get(path)
+    assert response.status_code == 400
+    assert "This link has expired" in response.get_data(as_text=True)
+
+
+def test_a_tampered_reset_link_is_refused(client, mailbox, user):
+    request_reset(client, user.email)
+    path = reset_path(mailbox, user.email)
+    response = client.get(path[:-3] + "xyz")
+    assert response.status_code == 400
+    assert "This link is not valid" in response.get_data(as_text=True)
+
+
+def test_a_weak_new_password_is_refused_and_the_link_stays_usable(client, mailbox, user):
+    request_reset(client, user.email)
+    path = reset_path(mailbox, user.email)
+    response = choose(client, path, "password1234")
+    assert response.status_code == 200
+    assert "most commonly used passwords" in response.get_data(as_text=True)
+    assert choose(client, path).status_code == 302
+
+
+def test_a_reset_ends_existing_sessions(app, client, mailbox, user):
+    browser = app.test_client()
+    login(browser, user.email, remember="y")
+    remember = browser.get_cookie("remember_token").value
+    request_reset(client, user.email)
+    choose(client, reset_path(mailbox, user.email))
+
+    assert not logged_in(browser)
+    replay = app.test_client()
+    replay.set_cookie("remember_token", remember)
+    assert not logged_in(replay)
+
+
+def test_changing_the_password_needs_the_current_one(client, user):
+    login(client, user.email)
+    response = submit(client, "/account/password", {
+        "current_password": "not the right one at all", "password": NEW_PASSWORD, "password_repeat": NEW_PASSWORD})
+    assert response.status_code == 200
+    assert "Your current password is incorrect." in response.get_data(as_text=True)
+    assert passwords.verify_password(reload(user).password_hash, PASSWORD)
+
+
+def test_changing_the_password_ends_every_other_session_but_this_one(app, client, mailbox, user):
+    other_device = app.test_client()
+    login(other_device, user.email, remember="y")
+    remember = other_device.get_cookie("remember_token").value
+    stolen_session = other_device.get_cookie("session").value
+
+    login(client, user.email, remember="y")
+    old_cookie_here = client.get_cookie("session").value
+    response = submit(client, "/account/password", {
+        "current_password": PASSWORD, "password": NEW_PASSWORD, "password_repeat": NEW_PASSWORD})
+    assert response.status_code == 302 and response.headers["Location"] == "/account"
+
+    assert logged_in(client), "the session that changed the password goes on"
+    assert client.get_cookie("remember_token").value != remember
+    assert not logged_in(other_device)
+    for name, value in (("session", stolen_session), ("session", old_cookie_here), ("remember_token", remember)):
+        replay = app.test_client()
+        replay.set_cookie(name, value)
+        assert not logged_in(replay), f"an old {name} cookie still works"
+
+    assert mailbox.last_to(user.email).subject == "Your password was changed"
+    assert db.session.scalar(select(AuditEvent.action).order_by(AuditEvent.id.desc())) == "account.password_changed"
+
+
+def test_change_password_form_refuses_a_weak_password(client, user):
+    login(client, user.email)
+    response = submit(client, "/account/password", {
+        "current_password": PASSWORD, "password": "short", "password_repeat": "short"})
+    assert "Use at least 12 characters" in response.get_data(as_text=True)
+    assert passwords.verify_password(reload(user).password_hash, PASSWORD)
+
+
+def test_the_logout_form_token_is_the_session_token(client, user):
+    login(client, user.email)
+    assert client.post("/auth/logout", data={"csrf_token": csrf_token(client, "/account")}).status_code == 302

@@ -1,0 +1,219 @@
+"""The security baseline, checked on EVERY route of ``app.url_map`` (so routes added later are covered too):
+CSRF on every state-changing method, security headers on every response, ``next`` never leading off-site,
+and cookie flags and HSTS in production.
+"""
+from __future__ import annotations
+
+import re
+from urllib.parse import quote, urljoin, urlsplit
+
+import pytest
+
+from coursesite import create_app
+from coursesite.accounts.models import User
+from coursesite.extensions import db
+from coursesite.models_base import utcnow
+from tests.accounts.conftest import PASSWORD, csrf_token, login, password_hash
+from tests.clients import IsolatedClient
+
+STATE_CHANGING = ("POST", "PUT", "PATCH", "DELETE")
+# Endpoints that prove their origin with a verified signature instead of a CSRF token (tests/billing check it).
+SIGNED_WEBHOOKS: set[str] = {"billing.stripe_webhook"}
+# Real values where a placeholder would only reach a 404; every other argument gets a placeholder.
+EXAMPLES = {"catalog.module": {"slug": "sample-module"}, "catalog.speaker": {"slug": "ada-testwright"}}
+PLACEHOLDERS = {"int": "1", "float": "1.5", "path": "x/y", "uuid": "00000000-0000-0000-0000-000000000000"}
+ARGUMENT = re.compile(r"<(?:(\w+)(?:\([^)]*\))?:)?(\w+)>")
+
+OPEN_REDIRECTS = [
+    "//evil.example", "///evil.example", "/\\evil.example", "\\\\evil.example", "\\/evil.example",
+    "https://evil.example", "http:evil.example", "https:/\\evil.example", "HTTPS://evil.example",
+    "javascript:alert(1)", "JaVaScRiPt:alert(1)", "java\tscript:alert(1)", "data:text/html,<script>1</script>",
+    "/\t/evil.example", "/\n/evil.example", " //evil.example", "%2F%2Fevil.example", "/%2F/evil.example",
+    "%2f%2fevil.example", "/%5Cevil.example", "%5C%5Cevil.example", "%252F%252Fevil.example",
+    "/%09/evil.example", "https%3A%2F%2Fevil.example", "javascript%3Aalert(1)", "//evil.example@localhost",
+]
+
+
+def url_for_rule(rule) -> str:
+    examples = EXAMPLES.get(rule.endpoint, {})
+
+    def fill(match: re.Match) -> str:
+        converter, name = match.groups()
+        return examples.get(name) or PLACEHOLDERS.get(converter or "", "x")
+
+    return ARGUMENT.sub(fill, rule.rule)
+
+
+def routes(app, method: str) -> list[tuple[str, str]]:
+    return sorted((rule.endpoint, url_for_rule(rule)) for rule in app.url_map.iter_rules() if method in rule.methods)
+
+
+@pytest.fixture
+def admin(app):
+    user = User(email="admin@example.org", password_hash=password_hash(), full_name="Ada Admin",
+                profession="Psychologist", role="admin", confirmed_at=utcnow())
+    db.session.add(user)
+    db.session.commit()
+    return user
+
+
+@pytest.fixture
+def clients(app, admin, sample_module):
+    """An anonymous visitor and a logged-in admin (who can reach every page there is)."""
+    app.test_client_class = IsolatedClient
+    visitor = app.test_client()
+    staff = app.test_client()
+    assert login(staff, admin.email).status_code == 302
+    return {"visitor": visitor, "admin": staff}
+
+
+def test_csrf_protection_is_on_in_tests_as_in_production(app):
+    assert app.config["WTF_CSRF_ENABLED"] is True
+    assert app.config.get("WTF_CSRF_CHECK_DEFAULT", True) is True
+
+
+def test_every_state_changing_request_without_a_valid_csrf_token_is_refused(app, clients):
+    unprotected = []
+    checked = 0
+    for method in STATE_CHANGING:
+        for endpoint, url in routes(app, method):
+            if endpoint in SIGNED_WEBHOOKS:
+                continue
+            for who, client in clients.items():
+                for data in ({}, {"csrf_token": "forged-token"}):
+                    response = client.open(url, method=method, data=data)
+                    checked += 1
+                    if response.status_code != 400 or "CSRF" not in response.get_data(as_text=True):
+                        unprotected.append(f"{method} {url} as {who} with {data}: {response.status_code}")
+    assert checked >= 8  # register, login, logout, reset, reset/<token>, profile, password, email, delete ...
+    assert unprotected == []
+
+
+def test_the_logout_form_in_the_navigation_carries_a_token(clients):
+    page = clients["admin"].get("/").get_data(as_text=True)
+    assert re.search(r'action="/auth/logout"[^>]*>\s*<input type="hidden" name="csrf_token" value="[^"]+">', page)
+
+
+def header_problems(response) -> list[str]:
+    headers = response.headers
+    problems = []
+    if headers.get("X-Content-Type-Options") != "nosniff":
+        problems.append("no nosniff")
+    if not headers.get("Referrer-Policy"):
+        problems.append("no Referrer-Policy")
+    if response.mimetype != "text/html":
+        return problems
+    policy = dict(
+        (directive.split(" ", 1) + [""])[:2] for directive in
+        (part.strip() for part in headers.get("Content-Security-Policy", "").split(";")) if directive
+    )
+    script_sources = policy.get("script-src", policy.get("default-src", ""))
+    if not script_sources or "'unsafe-inline'" in script_sources or "'unsafe-eval'" in script_sources:
+        problems.append(f"script-src allows inline scripts or is missing: {script_sources!r}")
+    if policy.get("frame-ancestors") != "'none'":
+        problems.append("no frame-ancestors 'none'")
+    if policy.get("object-src") != "'none'":
+        problems.append("no object-src 'none'")
+    if headers.get("X-Frame-Options") != "DENY":
+        problems.append("no X-Frame-Options DENY")
+    if "<script>" in response.get_data(as_text=True) or " style=\"" in response.get_data(as_text=True):
+        problems.append("inline script or style in the page")
+    return problems
+
+
+def test_every_get_response_carries_the_security_headers(app, clients):
+    missing = []
+    html_pages = 0
+    for _endpoint, url in routes(app, "GET"):
+        for who, client in clients.items():
+            response = client.get(url)
+            html_pages += response.mimetype == "text/html"
+            missing.extend(f"GET {url} as {who} ({response.status_code}): {problem}"
+                           for problem in header_problems(response))
+    assert html_pages >= 20
+    assert missing == []
+
+
+def stays_on_site(location: str) -> bool:
+    """Where a browser would go: it reads a backslash as a slash and drops tabs and newlines, so refuse those."""
+    before_query = location.split("?", 1)[0].split("#", 1)[0]
+    if "\\" in before_query or any(ord(char) < 32 for char in before_query):
+        return False
+    resolved = urlsplit(urljoin("http://localhost/", location))
+    return resolved.scheme in ("http", "https") and resolved.hostname == "localhost" and not resolved.username
+
+
+@pytest.mark.parametrize("payload", OPEN_REDIRECTS)
+def test_next_never_leads_off_site_from_any_route(app, clients, payload):
+    off_site = []
+    for _endpoint, url in routes(app, "GET"):
+        for who, client in clients.items():
+            for encoded in (payload, quote(payload, safe="")):
+                response = client.get(f"{url}?next={encoded}")
+                location = response.headers.get("Location")
+                if location is not None and not stays_on_site(location):
+                    off_site.append(f"GET {url}?next={encoded} as {who} -> {location}")
+    assert off_site == []
+
+
+@pytest.mark.parametrize("payload", OPEN_REDIRECTS)
+def test_logging_in_with_a_hostile_next_lands_on_the_account_page(app, admin, payload):
+    app.test_client_class = IsolatedClient
+    client = app.test_client()
+    page = client.get("/auth/login", query_string={"next": payload}).get_data(as_text=True)
+    assert 'name="next" type="hidden" value=""' in page
+    response = client.post("/auth/login", data={"email": admin.email, "password": PASSWORD, "next": payload,
+                                                "csrf_token": csrf_token(client, "/auth/login")})
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/account"
+
+
+@pytest.fixture
+def production(app, admin, migrated, tmp_path, smtp_server):
+    """The production configuration on the test database (where ``admin`` lives)."""
+    production = create_app("production", {
+        "SECRET_KEY": "a-long-random-production-secret-for-this-test-only", "SQLALCHEMY_DATABASE_URI": migrated,
+        "MEDIA_ROOT": str(tmp_path / "media"), "RATELIMIT_ENABLED": False, **smtp_server.settings,
+    })
+    production.test_client_class = IsolatedClient
+    with production.app_context():
+        yield production
+        db.session.remove()
+
+
+HTTPS = "https://localhost"
+
+
+def test_production_redirects_to_https_and_sends_hsts(production):
+    client = production.test_client()
+    plain = client.get("/catalog")
+    assert plain.status_code in (301, 302) and plain.headers["Location"].startswith("https://")
+    secure = client.get("/catalog", base_url=HTTPS)
+    assert secure.status_code == 200
+    hsts = secure.headers["Strict-Transport-Security"]
+    assert int(re.search(r"max-age=(\d+)", hsts).group(1)) >= 365 * 86400
+    assert "includeSubDomains" in hsts
+    assert header_problems(secure) == []
+
+
+def test_production_cookies_are_secure_httponly_and_same_site_lax(production, admin):
+    client = production.test_client()
+    page = client.get("/auth/login", base_url=HTTPS).get_data(as_text=True)
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+    response = client.post("/auth/login", base_url=HTTPS, headers={"Referer": f"{HTTPS}/auth/login"}, data={
+        "email": admin.email, "password": PASSWORD, "remember": "y", "csrf_token": token})
+    assert response.status_code == 302
+    cookies = {cookie.split("=", 1)[0]: cookie for cookie in response.headers.getlist("Set-Cookie")}
+    for name in ("session", "remember_token"):
+        flags = [flag.strip().lower() for flag in cookies[name].split(";")]
+        assert "secure" in flags and "httponly" in flags and "samesite=lax" in flags, cookies[name]
+
+
+def test_cookies_are_secure_everywhere_but_in_debug():
+    from coursesite.config import CONFIGS
+
+    for name, config in CONFIGS.items():
+        if not getattr(config, "DEBUG", False) and name != "testing":
+            assert config.SESSION_COOKIE_SECURE and config.REMEMBER_COOKIE_SECURE, name
+        assert config.SESSION_COOKIE_HTTPONLY and config.SESSION_COOKIE_SAMESITE == "Lax", name
+        assert config.REMEMBER_COOKIE_HTTPONLY and config.REMEMBER_COOKIE_SAMESITE == "Lax", name
