@@ -5,6 +5,8 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from coursesite.accounts.models import AuditEvent
+from coursesite.billing import staff
 from coursesite.billing.access import access_ends, grant_entitlement, has_access
 from coursesite.billing.models import Entitlement
 from coursesite.billing.services import learning_overview
@@ -113,3 +115,17 @@ def test_only_admins_reach_the_staff_page(app, learner, sample_module):
         token = csrf_token(client)
         assert client.post("/billing/staff/access/revoke", data={
             "csrf_token": token, "email": "learner@example.org", "module": "sample-module"}).status_code == 404
+
+
+def test_staff_grants_and_revocations_are_audited(app, runner, learner, sample_module):
+    admin = make_user("admin@example.org", role="admin")
+    staff.grant_access("learner@example.org", "sample-module", 30, admin)
+    runner.invoke(args=["billing", "revoke", "learner@example.org", "sample-module", "--reason", "duplicate"])
+    events = db.session.scalars(select(AuditEvent).order_by(AuditEvent.id)).all()
+    assert [(e.action, e.actor_id, e.target) for e in events] == [
+        ("billing.access_granted", admin.id, f"users:{learner.id}"),
+        ("billing.access_revoked", None, f"users:{learner.id}"),
+    ]
+    assert events[0].details["module"] == "sample-module" and events[0].details["days"] == 30
+    assert events[1].details == {"module": "sample-module", "periods": 1, "reason": "duplicate"}
+    assert "learner@example.org" not in str([e.details for e in events])
