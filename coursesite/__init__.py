@@ -22,7 +22,8 @@ CONTENT_SECURITY_POLICY = {
     "connect-src": "'self'",
     "object-src": "'none'",
     "base-uri": "'self'",
-    "form-action": "'self'",
+    # Buying redirects the checkout form's POST to Stripe's hosted page, which form-action also governs.
+    "form-action": "'self' https://checkout.stripe.com",
     "frame-ancestors": "'none'",
 }
 
@@ -103,6 +104,7 @@ def register_sqlite_pragmas() -> None:
 
 def register_blueprints(app: Flask) -> None:
     from coursesite.accounts.views import account, audit, auth
+    from coursesite.billing.views import bp as billing_bp
     from coursesite.catalog.views import bp as catalog_bp
     from coursesite.health import bp as health_bp
     from coursesite.learning.views import bp as learning_bp
@@ -111,6 +113,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth)
     app.register_blueprint(account)
     app.register_blueprint(audit)
+    app.register_blueprint(billing_bp)
     app.register_blueprint(catalog_bp)
     app.register_blueprint(health_bp)
     app.register_blueprint(learning_bp)

@@ -9,6 +9,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from coursesite.accounts.cli import users_cli
+from coursesite.billing.cli import billing_cli
 from coursesite.catalog.cli import content_cli, print_report
 from coursesite.catalog.content import import_content
 
@@ -30,3 +31,4 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(content_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(users_cli)
+    app.cli.add_command(billing_cli)

@@ -31,6 +31,8 @@ class Config:
     STRIPE_PUBLISHABLE_KEY = _env("STRIPE_PUBLISHABLE_KEY")
     STRIPE_WEBHOOK_SECRET = _env("STRIPE_WEBHOOK_SECRET")
     STRIPE_API_BASE = _env("STRIPE_API_BASE")
+    STRIPE_TIMEOUT_SECONDS = float(_env("STRIPE_TIMEOUT_SECONDS", "20"))
+    STRIPE_MAX_NETWORK_RETRIES = int(_env("STRIPE_MAX_NETWORK_RETRIES", "2"))
 
     # Mail (coursesite/mail.py): SMTP when MAIL_SERVER is set; MAIL_OUTBOX also keeps a copy of every message.
     MAIL_SERVER = _env("MAIL_SERVER", "localhost")

@@ -78,8 +78,14 @@ def mailbox(smtp_server) -> MailSink:
 
 
 @pytest.fixture
-def app(migrated, tmp_path, smtp_server):
-    app = make_app(migrated, tmp_path, **smtp_server.settings)
+def app_overrides() -> dict:
+    """Extra settings for the ``app`` fixture; a test package or module overrides this fixture to change them."""
+    return {}
+
+
+@pytest.fixture
+def app(migrated, tmp_path, smtp_server, app_overrides):
+    app = make_app(migrated, tmp_path, **smtp_server.settings, **app_overrides)
     with app.app_context():
         yield app
         db.session.rollback()

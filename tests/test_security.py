@@ -17,8 +17,8 @@ from tests.accounts.conftest import PASSWORD, csrf_token, login, password_hash
 from tests.clients import IsolatedClient
 
 STATE_CHANGING = ("POST", "PUT", "PATCH", "DELETE")
-# Endpoints that prove their origin with a verified signature instead of a CSRF token (Stripe's webhook, later).
-SIGNED_WEBHOOKS: set[str] = set()
+# Endpoints that prove their origin with a verified signature instead of a CSRF token (tests/billing check it).
+SIGNED_WEBHOOKS: set[str] = {"billing.stripe_webhook"}
 # Real values where a placeholder would only reach a 404; every other argument gets a placeholder.
 EXAMPLES = {"catalog.module": {"slug": "sample-module"}, "catalog.speaker": {"slug": "ada-testwright"}}
 PLACEHOLDERS = {"int": "1", "float": "1.5", "path": "x/y", "uuid": "00000000-0000-0000-0000-000000000000"}

@@ -16,7 +16,7 @@ from coursesite.models_base import utcnow
 STAFF_ROLES_WITH_FULL_ACCESS = ("editor", "admin")
 
 
-def _aware(moment: datetime) -> datetime:
+def as_utc(moment: datetime) -> datetime:
     """SQLite hands back naive datetimes; every datetime we store is UTC."""
     return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
@@ -59,7 +59,7 @@ def access_ends(user_id: int, module_id: int, kind: str = "access") -> datetime 
             Entitlement.revoked_at.is_(None),
         )
     )
-    return _aware(latest) if latest else None
+    return as_utc(latest) if latest else None
 
 
 def grant_entitlement(user_id: int, module_id: int, *, kind: str, days: int, source: str, source_ref: str = "",

@@ -2,12 +2,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from coursesite.catalog.models import Module
 from coursesite.extensions import db
-from coursesite.models_base import TimestampMixin
+from coursesite.models_base import TimestampMixin, utcnow
 
 TIER_GRANTS = ("access", "certificate", "seats")
 
@@ -66,3 +66,132 @@ class Entitlement(TimestampMixin, db.Model):
     revoked_reason: Mapped[str] = mapped_column(String(200), default="")
 
     module: Mapped[Module] = relationship()
+
+
+ORDER_STATUSES = ("pending", "paid", "refunded", "partially_refunded", "expired", "failed")
+
+
+class Order(TimestampMixin, db.Model):
+    """One Checkout Session's worth of purchase: a tier of a module (and perhaps the certificate add-on).
+
+    Amounts are integer cents. ``amount_*`` start as the list prices we asked Stripe to charge and become what the
+    Checkout Session says was actually paid (promotion codes included) when the order is fulfilled.
+    """
+
+    __tablename__ = "orders"
+    __table_args__ = (Index("ix_orders_user_created", "user_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Random and public: the Checkout Session's client_reference_id and the number printed on receipts.
+    reference: Mapped[str] = mapped_column(String(32), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
+    module_id: Mapped[int] = mapped_column(ForeignKey("modules.id", ondelete="RESTRICT"), index=True)
+    status: Mapped[str] = mapped_column(String(20), default="pending")
+    currency: Mapped[str] = mapped_column(String(3), default="usd")
+    amount_subtotal: Mapped[int] = mapped_column(Integer)
+    amount_discount: Mapped[int] = mapped_column(Integer, default=0)
+    amount_total: Mapped[int] = mapped_column(Integer)
+    amount_refunded: Mapped[int] = mapped_column(Integer, default=0)
+    stripe_checkout_session_id: Mapped[str | None] = mapped_column(String(255), unique=True)
+    stripe_payment_intent_id: Mapped[str | None] = mapped_column(String(255), unique=True)
+    organisation_name: Mapped[str] = mapped_column(String(200), default="")
+    billing_name: Mapped[str] = mapped_column(String(200), default="")
+    billing_address: Mapped[dict] = mapped_column(JSON, default=dict)
+    failure_reason: Mapped[str] = mapped_column(String(300), default="")
+    paid_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    module: Mapped[Module] = relationship()
+    lines: Mapped[list[OrderLine]] = relationship(
+        back_populates="order", order_by="OrderLine.position", cascade="all, delete-orphan"
+    )
+
+    @property
+    def amount_kept(self) -> int:
+        return self.amount_total - self.amount_refunded
+
+
+class OrderLine(db.Model):
+    """What one line of an order bought, copied from its tier so later price changes leave old receipts alone."""
+
+    __tablename__ = "order_lines"
+    __table_args__ = (UniqueConstraint("order_id", "position"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer)
+    tier_id: Mapped[int | None] = mapped_column(ForeignKey("price_tiers.id", ondelete="SET NULL"), index=True)
+    tier_code: Mapped[str] = mapped_column(String(30))
+    name: Mapped[str] = mapped_column(String(200))
+    grants: Mapped[str] = mapped_column(String(20))
+    quantity: Mapped[int] = mapped_column(Integer)
+    unit_amount: Mapped[int] = mapped_column(Integer)
+    access_days: Mapped[int] = mapped_column(Integer)
+    # What this line actually cost after discounts (from the Checkout Session's line items once paid).
+    amount_total: Mapped[int] = mapped_column(Integer)
+    # Units (seats, or the one access or certificate) taken back by refunds.
+    units_refunded: Mapped[int] = mapped_column(Integer, default=0)
+
+    order: Mapped[Order] = relationship(back_populates="lines")
+
+    @property
+    def units_kept(self) -> int:
+        return self.quantity - self.units_refunded
+
+    @property
+    def entitlement_ref(self) -> str:
+        """``Entitlement.source_ref`` of what this line granted, so a refund finds exactly that."""
+        return f"order-line:{self.id}"
+
+
+class WebhookEvent(db.Model):
+    """A Stripe event we acted on; the unique id makes a redelivered event a no-op."""
+
+    __tablename__ = "webhook_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    stripe_event_id: Mapped[str] = mapped_column(String(255), unique=True)
+    type: Mapped[str] = mapped_column(String(80))
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class TestModeSession(db.Model):
+    """The local stand-in for a Stripe Checkout Session when no Stripe keys are set (never in production)."""
+
+    __tablename__ = "test_mode_sessions"
+    __test__ = False  # not a pytest test class, despite the name
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    order_reference: Mapped[str] = mapped_column(String(32), unique=True)
+    status: Mapped[str] = mapped_column(String(20), default="open")
+    payment_status: Mapped[str] = mapped_column(String(20), default="unpaid")
+    payment_intent: Mapped[str | None] = mapped_column(String(64), unique=True)
+    success_url: Mapped[str] = mapped_column(String(500))
+    cancel_url: Mapped[str] = mapped_column(String(500))
+    collect_billing_address: Mapped[bool] = mapped_column(Boolean, default=False)
+    customer_name: Mapped[str] = mapped_column(String(200), default="")
+    customer_address: Mapped[dict] = mapped_column(JSON, default=dict)
+    currency: Mapped[str] = mapped_column(String(3))
+    # [{"name", "quantity", "amount_total"}, ...] as the checkout was asked for (test mode has no discounts).
+    line_items: Mapped[list[dict]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    @property
+    def amount_total(self) -> int:
+        return sum(item["amount_total"] for item in self.line_items)
+
+
+REMINDER_DAYS_BEFORE = (30, 7)
+
+
+class RenewalReminder(db.Model):
+    """A renewal reminder sent for one access window; unique, so no window is ever reminded twice."""
+
+    __tablename__ = "renewal_reminders"
+    __table_args__ = (UniqueConstraint("user_id", "module_id", "access_ends_at", "days_before"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    module_id: Mapped[int] = mapped_column(ForeignKey("modules.id", ondelete="CASCADE"), index=True)
+    access_ends_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    days_before: Mapped[int] = mapped_column(Integer)
+    sent_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -1,10 +1,20 @@
-"""Price tiers and their rules. (Orders, entitlements and the access policy build on these.)"""
+"""Price tiers and their rules, starting a checkout, and what the order and learning pages show."""
 from __future__ import annotations
 
-from sqlalchemy import select
+import math
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
 
-from coursesite.billing.models import PriceTier
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from coursesite.billing.access import as_utc, has_access, has_entitlement
+from coursesite.billing.gateway import CheckoutLine, CheckoutRequest, Gateway, StartedCheckout
+from coursesite.billing.models import Entitlement, Order, OrderLine, PriceTier
+from coursesite.catalog.models import Module
 from coursesite.extensions import db
+from coursesite.models_base import utcnow
 
 # The defaults every module is sold at unless its module.yaml overrides an amount (integer cents).
 DEFAULT_TIERS: tuple[dict, ...] = (
@@ -21,6 +31,15 @@ DEFAULT_TIERS: tuple[dict, ...] = (
 )
 TIER_CODES = tuple(tier["code"] for tier in DEFAULT_TIERS)
 ACCESS_DAYS = 365
+MAX_SEATS_PER_ORDER = 1000
+ORDER_STATUS_LABELS = {
+    "pending": "Awaiting payment",
+    "paid": "Paid",
+    "refunded": "Refunded",
+    "partially_refunded": "Partly refunded",
+    "expired": "Checkout not completed",
+    "failed": "Payment failed",
+}
 
 
 def tiers_for(module_id: int) -> list[PriceTier]:
@@ -35,7 +54,7 @@ def tier_summary(tier: PriceTier) -> dict:
     return {
         "code": tier.code, "name": tier.name, "audience": tier.audience, "unit_amount": tier.unit_amount,
         "currency": tier.currency, "min_quantity": tier.min_quantity, "max_quantity": tier.max_quantity,
-        "per_seat": tier.per_seat, "rule": tier_rule(tier),
+        "per_seat": tier.per_seat, "grants": tier.grants, "rule": tier_rule(tier),
         "unit_label": "student" if tier.code == "teaching" else "user",
     }
 
@@ -53,3 +72,160 @@ def format_money(cents: int, currency: str = "usd") -> str:
     symbol = {"usd": "$", "eur": "€", "gbp": "£"}.get(currency, "")
     amount = f"{cents / 100:,.2f}".removesuffix(".00")
     return f"{symbol}{amount}" if symbol else f"{amount} {currency.upper()}"
+
+
+def tier_on_sale(module_slug: str, tier_code: str) -> PriceTier | None:
+    """The active tier of a published module, or None when that module or tier is not on sale."""
+    return db.session.scalar(
+        select(PriceTier).join(PriceTier.module)
+        .where(Module.slug == module_slug, Module.published.is_(True), PriceTier.code == tier_code,
+               PriceTier.active.is_(True))
+        .options(selectinload(PriceTier.module))
+    )
+
+
+def max_quantity(tier: PriceTier) -> int:
+    return min(tier.max_quantity, MAX_SEATS_PER_ORDER)
+
+
+class CheckoutRefused(Exception):
+    """The choice breaks a rule; ``field`` names the form field at fault (None: the purchase as a whole)."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+@dataclass(frozen=True)
+class CheckoutChoice:
+    quantity: int = 1
+    add_certificate: bool = False
+    organisation_name: str = ""
+
+
+def certificate_tier(module_id: int) -> PriceTier | None:
+    return db.session.scalar(select(PriceTier).where(
+        PriceTier.module_id == module_id, PriceTier.grants == "certificate", PriceTier.active.is_(True)))
+
+
+def check_choice(user, tier: PriceTier, choice: CheckoutChoice) -> None:
+    """The rules of a purchase, whatever the form said (its fields can be tampered with)."""
+    if tier.per_seat:
+        if not tier.min_quantity <= choice.quantity <= max_quantity(tier):
+            raise CheckoutRefused(
+                f"Choose between {tier.min_quantity} and {max_quantity(tier)} seats.", "quantity")
+    elif choice.quantity != 1:
+        raise CheckoutRefused("This price is for one learner.", "quantity")
+    if tier.code == "org_funded" and not choice.organisation_name.strip():
+        raise CheckoutRefused("Enter the name of the organisation that pays.", "organisation_name")
+    if choice.add_certificate and tier.grants != "access":
+        raise CheckoutRefused("The test and certificate can be added to individual access only.", "add_certificate")
+    wants_certificate = tier.grants == "certificate" or choice.add_certificate
+    if wants_certificate and has_entitlement(user, tier.module_id, "certificate"):
+        raise CheckoutRefused("You already have the test and certificate for this module.")
+    if tier.grants == "certificate" and not has_access(user, tier.module_id):
+        raise CheckoutRefused("The test and certificate go with access to the module: buy access first "
+                              "(you can add the certificate to it).")
+
+
+def _line(tier: PriceTier, position: int, quantity: int) -> OrderLine:
+    return OrderLine(position=position, tier_id=tier.id, tier_code=tier.code, name=tier.name, grants=tier.grants,
+                     quantity=quantity, unit_amount=tier.unit_amount, access_days=tier.access_days,
+                     amount_total=tier.unit_amount * quantity)
+
+
+def start_checkout(user, tier: PriceTier, choice: CheckoutChoice, gateway: Gateway, *,
+                   success_url: str, cancel_url: str) -> StartedCheckout:
+    """Open a Checkout Session for the choice and record the pending order that it will fulfil.
+
+    Prices come from the tier, never from the form. The order is written only once the provider has answered, so a
+    provider that fails or cannot be reached leaves no order behind.
+    """
+    check_choice(user, tier, choice)
+    lines = [_line(tier, 1, choice.quantity)]
+    if choice.add_certificate:
+        addon = certificate_tier(tier.module_id)
+        if addon is None:
+            raise CheckoutRefused("The test and certificate are not on sale for this module.", "add_certificate")
+        lines.append(_line(addon, 2, 1))
+    reference = secrets.token_hex(8).upper()
+    started = gateway.start_checkout(CheckoutRequest(
+        reference=reference,
+        currency=tier.currency,
+        lines=tuple(CheckoutLine(name=f"{tier.module.title}: {line.name}", unit_amount=line.unit_amount,
+                                 quantity=line.quantity) for line in lines),
+        customer_email=user.email,
+        success_url=success_url,
+        cancel_url=cancel_url,
+        collect_billing_address=tier.code == "org_funded",
+    ))
+    subtotal = sum(line.amount_total for line in lines)
+    db.session.add(Order(
+        reference=reference, user_id=user.id, module_id=tier.module_id, status="pending", currency=tier.currency,
+        amount_subtotal=subtotal, amount_discount=0, amount_total=subtotal, amount_refunded=0,
+        stripe_checkout_session_id=started.session_id, organisation_name=choice.organisation_name.strip()[:200],
+        lines=lines,
+    ))
+    db.session.commit()
+    return started
+
+
+def order_for_session(user_id: int, session_id: str) -> Order | None:
+    return db.session.scalar(select(Order).where(
+        Order.user_id == user_id, Order.stripe_checkout_session_id == session_id))
+
+
+def order_of(user_id: int, reference: str) -> Order | None:
+    return db.session.scalar(
+        select(Order).where(Order.user_id == user_id, Order.reference == reference)
+        .options(selectinload(Order.lines), selectinload(Order.module))
+    )
+
+
+def orders_of(user_id: int) -> list[Order]:
+    return list(db.session.scalars(
+        select(Order).where(Order.user_id == user_id).order_by(Order.created_at.desc(), Order.id.desc())
+        .options(selectinload(Order.lines), selectinload(Order.module))
+    ))
+
+
+@dataclass(frozen=True)
+class ModuleAccess:
+    """A module on "My learning": the access window around now (or the last one), and the certificate."""
+
+    module: Module
+    starts: datetime
+    ends: datetime
+    active: bool
+    days_left: int
+    has_certificate: bool
+
+
+def learning_overview(user_id: int, now: datetime | None = None) -> list[ModuleAccess]:
+    now = now or utcnow()
+    entitlements = db.session.scalars(
+        select(Entitlement).where(Entitlement.user_id == user_id, Entitlement.revoked_at.is_(None))
+        .options(selectinload(Entitlement.module).selectinload(Module.lectures))
+    )
+    by_module: dict[int, dict[str, list[Entitlement]]] = {}
+    for entitlement in entitlements:
+        by_module.setdefault(entitlement.module_id, {}).setdefault(entitlement.kind, []).append(entitlement)
+    overview = []
+    for kinds in by_module.values():
+        access = kinds.get("access")
+        if not access:
+            continue
+        current = [e for e in access if as_utc(e.valid_until) > now] or access
+        ends = max(as_utc(e.valid_until) for e in current)
+        active = any(as_utc(e.valid_from) <= now < as_utc(e.valid_until) for e in current)
+        certificates = kinds.get("certificate", [])
+        overview.append(ModuleAccess(
+            module=access[0].module,
+            starts=min(as_utc(e.valid_from) for e in current),
+            ends=ends,
+            active=active,
+            days_left=max(0, math.ceil((ends - now).total_seconds() / 86400)),
+            has_certificate=any(as_utc(e.valid_until) > now for e in certificates),
+        ))
+    return sorted(overview, key=lambda item: (not item.active, item.module.title))

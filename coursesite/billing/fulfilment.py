@@ -1,0 +1,226 @@
+"""Turning what the payment provider says into orders and entitlements.
+
+One path, :func:`fulfil`, serves both the success page and the webhook. It re-reads the Checkout Session from the
+provider (so event order and stale payloads do not matter) and moves the order out of ``pending`` with a conditional
+``UPDATE … WHERE status = 'pending'``: on PostgreSQL the row lock makes concurrent callers wait and then match no
+row; on SQLite the database's single writer does the same. Only the caller whose UPDATE changed the row grants
+anything, so a payment is fulfilled exactly once however often and however concurrently it is reported.
+
+Every function here is one unit of work: it commits (or rolls back) itself. A webhook's event id is inserted in the
+same transaction as the effect, under a unique constraint, so a redelivered event changes nothing.
+"""
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from coursesite.accounts.models import User
+from coursesite.billing.access import grant_entitlement, revoke_entitlement
+from coursesite.billing.gateway import CheckoutSession, Gateway
+from coursesite.billing.hooks import seat_order_paid, seat_order_refunded
+from coursesite.billing.models import Entitlement, Order, OrderLine, WebhookEvent
+from coursesite.extensions import db
+from coursesite.models_base import utcnow
+
+log = logging.getLogger(__name__)
+
+REFUNDABLE_STATUSES = ("paid", "partially_refunded")
+
+
+class DuplicateEvent(Exception):
+    """This webhook event was already processed."""
+
+
+class FulfilmentError(Exception):
+    """The provider's session does not match our order; nothing was granted (the details are logged)."""
+
+
+@dataclass(frozen=True)
+class EventRef:
+    id: str
+    type: str
+
+
+@dataclass(frozen=True)
+class Outcome:
+    order: Order | None
+    newly_paid: bool = False
+
+
+@contextmanager
+def unit_of_work(event: EventRef | None) -> Iterator[None]:
+    """One transaction; with ``event``, its id is recorded first so a duplicate stops before any effect."""
+    try:
+        if event is not None:
+            db.session.add(WebhookEvent(stripe_event_id=event.id, type=event.type))
+            try:
+                db.session.flush()
+            except IntegrityError:
+                db.session.rollback()
+                raise DuplicateEvent(event.id) from None
+        yield
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+
+
+def fulfil(session_id: str, gateway: Gateway, *, event: EventRef | None = None) -> Outcome:
+    """Record a Checkout Session's outcome: paid → grant what was bought, expired → expired, else leave pending."""
+    session = gateway.retrieve_session(session_id)
+    with unit_of_work(event):
+        return _apply_session(session)
+
+
+def record_failure(session_id: str, gateway: Gateway, *, event: EventRef | None = None) -> Outcome:
+    """A delayed payment (bank debit, ...) failed. The session is re-read: if it says paid after all, fulfil it."""
+    session = gateway.retrieve_session(session_id)
+    with unit_of_work(event):
+        if session.paid or session.status == "expired":
+            return _apply_session(session)
+        order = _order_for_session(session.id)
+        if order is not None:
+            _move(order, "pending", "failed", failure_reason="The payment did not go through.")
+        return Outcome(order)
+
+
+def record_refund(charge_id: str, gateway: Gateway, *, event: EventRef | None = None) -> Outcome:
+    """Take back what the refunded amount paid for, using the charge's current ``amount_refunded`` (re-read).
+
+    A refund may be delivered before the purchase it refunds: the order is then fulfilled from its session first, in
+    the same transaction, and the refund applied on top, so the final state is the same in either order.
+    """
+    charge = gateway.retrieve_charge(charge_id)
+    if not charge.payment_intent:
+        return Outcome(None)
+    order = _order_for_payment_intent(charge.payment_intent)
+    session = None
+    if order is None or order.status == "pending":
+        session = gateway.session_for_payment_intent(charge.payment_intent)
+    with unit_of_work(event):
+        if session is not None:
+            _apply_session(session)
+        order = _order_for_payment_intent(charge.payment_intent, lock=True)
+        if order is not None:
+            _apply_refund(order, charge.amount_refunded)
+        return Outcome(order)
+
+
+def _order_for_session(session_id: str) -> Order | None:
+    return db.session.scalar(select(Order).where(Order.stripe_checkout_session_id == session_id)
+                             .execution_options(populate_existing=True))
+
+
+def _order_for_payment_intent(payment_intent: str, lock: bool = False) -> Order | None:
+    query = select(Order).where(Order.stripe_payment_intent_id == payment_intent)
+    if lock:
+        query = query.with_for_update()
+    return db.session.scalar(query.execution_options(populate_existing=True))
+
+
+def _move(order: Order, from_status: str, to_status: str, **values) -> bool:
+    """Change the order's status only if it is still ``from_status``; True for the one caller that did."""
+    result = db.session.execute(
+        update(Order).where(Order.id == order.id, Order.status == from_status)
+        .values(status=to_status, updated_at=utcnow(), **values)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.refresh(order)
+    return result.rowcount == 1
+
+
+def _apply_session(session: CheckoutSession) -> Outcome:
+    order = _order_for_session(session.id)
+    if order is None:
+        log.info("Checkout Session %s belongs to no order of ours", session.id)
+        return Outcome(None)
+    if session.status == "expired":
+        _move(order, "pending", "expired")
+        return Outcome(order)
+    if not session.paid:
+        return Outcome(order)
+    _check_session_matches(order, session)
+    won = _move(
+        order, "pending", "paid",
+        paid_at=utcnow(),
+        amount_subtotal=session.amount_subtotal,
+        amount_discount=session.amount_discount,
+        amount_total=session.amount_total,
+        stripe_payment_intent_id=session.payment_intent,
+        billing_name=session.customer_name[:200],
+        billing_address=session.customer_address,
+    )
+    if won:
+        _grant(order, session)
+    return Outcome(order, newly_paid=won)
+
+
+def _check_session_matches(order: Order, session: CheckoutSession) -> None:
+    """The session must charge what the order asked for; anything else needs a person, not an entitlement."""
+    expected = [line.quantity for line in order.lines]
+    charged = [line.quantity for line in session.lines]
+    if (session.reference != order.reference or session.currency != order.currency
+            or session.amount_subtotal != order.amount_subtotal or charged != expected):
+        log.error("Checkout Session %s does not match order %s: %r", session.id, order.reference, session)
+        raise FulfilmentError(f"Checkout Session {session.id} does not match order {order.reference}")
+
+
+def _grant(order: Order, session: CheckoutSession) -> None:
+    # Locking the buyer serialises their entitlement changes, so two purchases paid at once chain their windows.
+    db.session.execute(select(User.id).where(User.id == order.user_id).with_for_update())
+    for line, paid in zip(order.lines, session.lines, strict=True):
+        line.amount_total = paid.amount_total
+        if line.grants == "seats":
+            seat_order_paid.send(order, line=line)
+        else:
+            grant_entitlement(order.user_id, order.module_id, kind=line.grants, days=line.access_days,
+                              source="order", source_ref=line.entitlement_ref)
+
+
+def refunded_units(lines: list[OrderLine], amount_refunded: int, order_total: int) -> dict[int, int]:
+    """How many units of each line ``amount_refunded`` pays back: add-ons first, then the main line.
+
+    A unit (a seat, an access, a certificate) counts as refunded once its whole price is back, so a small goodwill
+    refund keeps access, and refunding one seat's price of an eight-seat order leaves seven.
+    """
+    remaining = amount_refunded
+    units: dict[int, int] = {}
+    for line in reversed(lines):
+        share = min(remaining, line.amount_total)
+        remaining -= share
+        if line.amount_total == 0:
+            units[line.id] = line.quantity if amount_refunded >= order_total else 0
+        else:
+            units[line.id] = line.quantity * share // line.amount_total
+    return units
+
+
+def _apply_refund(order: Order, amount_refunded: int) -> None:
+    amount = min(amount_refunded, order.amount_total)
+    if order.status not in REFUNDABLE_STATUSES or amount <= order.amount_refunded:
+        return
+    order.amount_refunded = amount
+    order.status = "refunded" if amount >= order.amount_total else "partially_refunded"
+    units_by_line = refunded_units(order.lines, amount, order.amount_total)
+    for line in order.lines:
+        units = units_by_line[line.id]
+        if units > line.units_refunded:
+            line.units_refunded = units
+            _take_back(order, line)
+
+
+def _take_back(order: Order, line: OrderLine) -> None:
+    if line.grants == "seats":
+        seat_order_refunded.send(order, line=line, seats_kept=line.units_kept)
+        return
+    granted = db.session.scalars(select(Entitlement).where(
+        Entitlement.source == "order", Entitlement.source_ref == line.entitlement_ref,
+        Entitlement.revoked_at.is_(None),
+    ))
+    for entitlement in granted:
+        revoke_entitlement(entitlement, f"refund of order {order.reference}")

@@ -1,0 +1,103 @@
+"""Mail that billing sends: the receipt when an order is paid, and renewal reminders before access ends.
+
+A reminder is recorded (unique per user, module, end of access and days before) in the same transaction that
+follows its sending, so a window is never reminded twice, even by two runs at once; a failed send is not recorded
+and is tried again on the next run.
+"""
+from __future__ import annotations
+
+import logging
+import math
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from coursesite import mail
+from coursesite.accounts.models import User
+from coursesite.accounts.services import mail_to
+from coursesite.billing.access import as_utc
+from coursesite.billing.models import REMINDER_DAYS_BEFORE, Entitlement, Order, RenewalReminder
+from coursesite.catalog.models import Module
+from coursesite.extensions import db
+from coursesite.models_base import utcnow
+
+log = logging.getLogger(__name__)
+
+
+def send_receipt(order: Order) -> None:
+    """Mail the buyer their receipt; the order is already paid and committed, so a mail failure is only logged."""
+    user = db.session.get(User, order.user_id)
+    try:
+        mail.send(mail_to(user), f"Your receipt for {order.module.title} (order {order.reference})", "receipt",
+                  user=user, order=order, receipt_url=mail.link("billing.receipt", reference=order.reference),
+                  learning_url=mail.link("billing.learning"))
+    except Exception:  # noqa: BLE001 - any transport failure; the receipt stays on the orders page
+        log.exception("Could not mail the receipt of order %s", order.reference)
+
+
+@dataclass(frozen=True)
+class DueReminder:
+    user: User
+    module: Module
+    access_ends_at: datetime
+    days_before: int
+
+
+def due_reminders(now: datetime) -> list[DueReminder]:
+    """Access ending within the largest reminder window, with the nearest window it has reached."""
+    horizon = now + timedelta(days=max(REMINDER_DAYS_BEFORE))
+    ends = func.max(Entitlement.valid_until)
+    rows = db.session.execute(
+        select(Entitlement.user_id, Entitlement.module_id, ends.label("ends"))
+        .where(Entitlement.kind == "access", Entitlement.revoked_at.is_(None))
+        .group_by(Entitlement.user_id, Entitlement.module_id)
+        .having(ends > now, ends <= horizon)
+    ).all()
+    users = {user.id: user for user in db.session.scalars(select(User).where(User.id.in_({r.user_id for r in rows})))}
+    modules = {m.id: m for m in db.session.scalars(select(Module).where(Module.id.in_({r.module_id for r in rows})))}
+    due = []
+    for row in rows:
+        access_ends_at = as_utc(row.ends)
+        days_before = min(d for d in REMINDER_DAYS_BEFORE if access_ends_at - now <= timedelta(days=d))
+        due.append(DueReminder(users[row.user_id], modules[row.module_id], access_ends_at, days_before))
+    return due
+
+
+@dataclass(frozen=True)
+class ReminderRun:
+    sent: int
+    already_sent: int
+    failed: int
+
+
+def send_renewal_reminders(now: datetime | None = None) -> ReminderRun:
+    now = now or utcnow()
+    sent = already_sent = failed = 0
+    for due in due_reminders(now):
+        db.session.add(RenewalReminder(user_id=due.user.id, module_id=due.module.id,
+                                       access_ends_at=due.access_ends_at, days_before=due.days_before))
+        try:
+            db.session.flush()
+        except IntegrityError:
+            db.session.rollback()
+            already_sent += 1
+            continue
+        try:
+            _mail_reminder(due, now)
+        except Exception:  # noqa: BLE001 - not recorded, so the next run tries again
+            db.session.rollback()
+            log.exception("Could not mail the renewal reminder to user %s", due.user.id)
+            failed += 1
+            continue
+        db.session.commit()
+        sent += 1
+    return ReminderRun(sent, already_sent, failed)
+
+
+def _mail_reminder(due: DueReminder, now: datetime) -> None:
+    days_left = math.ceil((due.access_ends_at - now).total_seconds() / 86400)
+    mail.send(mail_to(due.user), f"Your access to {due.module.title} ends in {days_left} days", "renewal_reminder",
+              user=due.user, module=due.module, access_ends_at=due.access_ends_at, days_left=days_left,
+              renew_url=mail.link("catalog.module", slug=due.module.slug) + "#pricing-title")

@@ -1,0 +1,82 @@
+"""Access granted and taken back by staff (the admin page and ``flask billing grant|revoke``), always audited.
+
+Audit details name the module and the numbers, never the learner's name or email (the target is ``users:<id>``).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from coursesite.accounts.audit import record
+from coursesite.accounts.models import User
+from coursesite.accounts.services import user_by_email
+from coursesite.billing.access import grant_entitlement, revoke_entitlement
+from coursesite.billing.models import Entitlement
+from coursesite.catalog.models import Module
+from coursesite.extensions import db
+from coursesite.models_base import utcnow
+
+
+class StaffActionRefused(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class LearnerAccess:
+    user: User
+    entitlements: list[Entitlement]
+
+
+def modules_for_staff() -> list[Module]:
+    return list(db.session.scalars(select(Module).order_by(Module.title)))
+
+
+def _learner_and_module(email: str, module_slug: str) -> tuple[User, Module]:
+    user = user_by_email(email)
+    if user is None:
+        raise StaffActionRefused(f"No account uses the email {email}.")
+    module = db.session.scalar(select(Module).where(Module.slug == module_slug))
+    if module is None:
+        raise StaffActionRefused(f"There is no module {module_slug!r}.")
+    return user, module
+
+
+def grant_access(email: str, module_slug: str, days: int, actor: User | None) -> Entitlement:
+    """Give ``days`` of access (extending any current access), recorded as a staff grant."""
+    if not 1 <= days <= 3650:
+        raise StaffActionRefused("Grant between 1 and 3650 days.")
+    user, module = _learner_and_module(email, module_slug)
+    entitlement = grant_entitlement(user.id, module.id, kind="access", days=days, source="grant",
+                                    source_ref=f"staff:{actor.id}" if actor else "staff:cli")
+    record(actor, "billing.access_granted", user, module=module.slug, days=days,
+           valid_until=entitlement.valid_until.isoformat())
+    db.session.commit()
+    return entitlement
+
+
+def revoke_access(email: str, module_slug: str, actor: User | None, reason: str = "") -> int:
+    """Take back every current access entitlement of the learner to the module (purchases, seats and grants)."""
+    user, module = _learner_and_module(email, module_slug)
+    entitlements = list(db.session.scalars(select(Entitlement).where(
+        Entitlement.user_id == user.id, Entitlement.module_id == module.id, Entitlement.kind == "access",
+        Entitlement.revoked_at.is_(None), Entitlement.valid_until > utcnow(),
+    )))
+    by_whom = f"staff user {actor.id}" if actor else "staff (command line)"
+    for entitlement in entitlements:
+        revoke_entitlement(entitlement, f"revoked by {by_whom}" + (f": {reason}" if reason else ""))
+    record(actor, "billing.access_revoked", user, module=module.slug, periods=len(entitlements), reason=reason)
+    db.session.commit()
+    return len(entitlements)
+
+
+def learner_access(email: str) -> LearnerAccess | None:
+    user = user_by_email(email)
+    if user is None:
+        return None
+    entitlements = list(db.session.scalars(
+        select(Entitlement).where(Entitlement.user_id == user.id).order_by(Entitlement.valid_from.desc())
+        .options(selectinload(Entitlement.module))
+    ))
+    return LearnerAccess(user, entitlements)
