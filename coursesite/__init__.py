@@ -76,7 +76,11 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_models() -> None:
-    """Import every package's models so the metadata (and Alembic) sees all tables."""
+    """Import every package's models so the metadata (and Alembic) sees all tables, and have changes to
+    catalogue content invalidate the page caches."""
+    from coursesite import caching
+
+    caching.register_invalidation()
     from coursesite.accounts import models as _accounts, services as _account_services  # noqa: F401
     from coursesite.assessment import models as _assessment  # noqa: F401
     from coursesite.billing import models as _billing  # noqa: F401

@@ -1,15 +1,58 @@
 """Cached fragments of public pages, keyed by the content revision.
 
-Every import (or any other catalogue change) bumps the revision, so a cached fragment can never outlive the
-content it shows; old entries simply stop being asked for and expire. One indexed single-row query per request
-reads the revision, which keeps several worker processes in step without any cross-process signalling.
+Any change to a row of a :class:`CachedContent` model bumps the revision in the same transaction (a ``before_flush``
+hook), so a cached fragment can never outlive the content it shows; old entries simply stop being asked for and
+expire. One indexed single-row read per request fetches the revision, which keeps several worker processes in step
+without any cross-process signalling.
 """
 from __future__ import annotations
 
 from typing import Any, Callable
 
-from coursesite.catalog.services import content_revision
-from coursesite.extensions import cache
+from sqlalchemy import Integer, event, update
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from coursesite.extensions import cache, db
+
+
+class CachedContent:
+    """Marks a model whose rows appear on cached public pages: changing one bumps the content revision."""
+
+
+class ContentRevision(db.Model):
+    """One row whose number goes up whenever catalogue content changes."""
+
+    __tablename__ = "content_revision"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[int] = mapped_column(Integer, default=0)
+
+
+def content_revision() -> int:
+    """Read on every cached page view, so it skips the ORM: one indexed lookup on the session's connection."""
+    number = db.session.connection().exec_driver_sql("SELECT number FROM content_revision WHERE id = 1").scalar()
+    return number or 0
+
+
+def bump_content_revision(session: Session | None = None) -> None:
+    """Mark content as changed. As the first write of a transaction it also serialises concurrent imports: the row
+    lock (PostgreSQL) or the write lock (SQLite) is held until commit."""
+    session = session or db.session
+    revision = ContentRevision.__table__
+    updated = session.execute(update(revision).where(revision.c.id == 1).values(number=revision.c.number + 1))
+    if updated.rowcount == 0:
+        session.add(ContentRevision(id=1, number=1))
+
+
+def _bump_on_content_change(session: Session, _flush_context, _instances) -> None:
+    changed = (*session.new, *session.dirty, *session.deleted)
+    if any(isinstance(instance, CachedContent) for instance in changed):
+        bump_content_revision(session)
+
+
+def register_invalidation() -> None:
+    if not event.contains(Session, "before_flush", _bump_on_content_change):
+        event.listen(Session, "before_flush", _bump_on_content_change)
 
 
 def cached(name: str, compute: Callable[[], Any]) -> Any:

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from flask_migrate import upgrade
 
 from coursesite import create_app
+from coursesite.caching import ContentRevision
 from coursesite.extensions import db
 from tests.mail_sink import MailSink
 
@@ -89,11 +90,17 @@ def app(migrated, tmp_path, smtp_server, app_overrides):
     with app.app_context():
         yield app
         db.session.rollback()
-        for table in reversed(db.metadata.sorted_tables):
-            db.session.execute(table.delete())
-        db.session.commit()
+        empty_all_tables()
         db.session.remove()
         db.engine.dispose()
+
+
+def empty_all_tables() -> None:
+    """Back to the state the migrations leave: no rows but the seeded content revision."""
+    for table in reversed(db.metadata.sorted_tables):
+        db.session.execute(table.delete())
+    db.session.execute(ContentRevision.__table__.insert().values(id=1, number=0))
+    db.session.commit()
 
 
 @pytest.fixture

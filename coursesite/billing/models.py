@@ -5,6 +5,7 @@ from datetime import datetime
 from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from coursesite.caching import CachedContent
 from coursesite.catalog.models import Module
 from coursesite.extensions import db
 from coursesite.models_base import TimestampMixin, utcnow
@@ -12,7 +13,7 @@ from coursesite.models_base import TimestampMixin, utcnow
 TIER_GRANTS = ("access", "certificate", "seats")
 
 
-class PriceTier(TimestampMixin, db.Model):
+class PriceTier(CachedContent, TimestampMixin, db.Model):
     """What a module sells: amounts are integer cents."""
 
     __tablename__ = "price_tiers"

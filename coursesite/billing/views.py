@@ -24,6 +24,12 @@ log = logging.getLogger(__name__)
 bp = Blueprint("billing", __name__)
 
 
+@bp.app_template_global()
+def module_price_tiers(module_id: int) -> list[dict]:
+    """The pricing box's tiers for the catalogue's module page (which is cached, so plain data)."""
+    return [services.tier_summary(tier) for tier in services.tiers_for(module_id)]
+
+
 def _render_checkout(form: CheckoutForm, tier, message: str = "", status: int = 200):
     return render_template("billing/checkout.html", form=form.prepare_for(tier), tier=tier, message=message,
                            rule=services.tier_rule(tier),

@@ -47,8 +47,4 @@ def import_command(path: Path) -> None:
 @click.argument("path", type=click.Path(path_type=Path, file_okay=False))
 def export_command(slug: str, path: Path) -> None:
     """Write module SLUG as files to PATH/SLUG (its speakers are merged into PATH/speakers.yaml)."""
-    folder = export_content(slug, path)
-    if folder is None:
-        click.echo(f"error: no module with the slug {slug!r}", err=True)
-        sys.exit(1)
-    click.echo(f"exported to {folder}")
+    _finish(export_content(slug, path), f"exported to {path / slug}")

@@ -3,6 +3,7 @@ from __future__ import annotations
 from sqlalchemy import JSON, Boolean, Float, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from coursesite.caching import CachedContent
 from coursesite.extensions import db
 from coursesite.models_base import TimestampMixin
 
@@ -15,7 +16,7 @@ LECTURE_KINDS = {
 LEVELS = ("introductory", "intermediate", "advanced")
 
 
-class Module(TimestampMixin, db.Model):
+class Module(CachedContent, TimestampMixin, db.Model):
     __tablename__ = "modules"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -64,7 +65,7 @@ class Module(TimestampMixin, db.Model):
         return f"<Module {self.slug}>"
 
 
-class Speaker(TimestampMixin, db.Model):
+class Speaker(CachedContent, TimestampMixin, db.Model):
     __tablename__ = "speakers"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -85,7 +86,7 @@ class Speaker(TimestampMixin, db.Model):
         return f"{self.name}, {self.credentials}" if self.credentials else self.name
 
 
-class Resource(db.Model):
+class Resource(CachedContent, db.Model):
     """An extra resource recommended with a speaker (a book, article, video or website)."""
 
     __tablename__ = "resources"
@@ -101,7 +102,7 @@ class Resource(db.Model):
     speaker: Mapped[Speaker] = relationship(back_populates="resources")
 
 
-class Lecture(TimestampMixin, db.Model):
+class Lecture(CachedContent, TimestampMixin, db.Model):
     __tablename__ = "lectures"
     __table_args__ = (UniqueConstraint("module_id", "slug"),)
 
@@ -137,7 +138,7 @@ class Lecture(TimestampMixin, db.Model):
         return LECTURE_KINDS[self.kind]
 
 
-class LectureSpeaker(db.Model):
+class LectureSpeaker(CachedContent, db.Model):
     __tablename__ = "lecture_speakers"
 
     lecture_id: Mapped[int] = mapped_column(ForeignKey("lectures.id", ondelete="CASCADE"), primary_key=True)
@@ -148,7 +149,7 @@ class LectureSpeaker(db.Model):
     speaker: Mapped[Speaker] = relationship(back_populates="lecture_links")
 
 
-class StudyGuide(TimestampMixin, db.Model):
+class StudyGuide(CachedContent, TimestampMixin, db.Model):
     __tablename__ = "study_guides"
     __table_args__ = (UniqueConstraint("module_id", "slug"),)
 
@@ -163,7 +164,7 @@ class StudyGuide(TimestampMixin, db.Model):
     module: Mapped[Module] = relationship(back_populates="guides")
 
 
-class GlossaryTerm(db.Model):
+class GlossaryTerm(CachedContent, db.Model):
     __tablename__ = "glossary_terms"
     __table_args__ = (UniqueConstraint("module_id", "slug"),)
 
@@ -178,7 +179,7 @@ class GlossaryTerm(db.Model):
     module: Mapped[Module] = relationship(back_populates="glossary")
 
 
-class Reference(db.Model):
+class Reference(CachedContent, db.Model):
     """A bibliography entry of a module."""
 
     __tablename__ = "references"
@@ -207,12 +208,3 @@ class Reference(db.Model):
     @property
     def link(self) -> str:
         return f"https://doi.org/{self.doi}" if self.doi else self.url
-
-
-class ContentRevision(db.Model):
-    """One row whose number goes up whenever catalogue content changes; cached fragments are keyed by it."""
-
-    __tablename__ = "content_revision"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    number: Mapped[int] = mapped_column(Integer, default=0)

@@ -1,35 +1,18 @@
-"""Catalogue queries for the public pages, and the content revision that keys their caches."""
+"""Catalogue queries for the public pages."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from coursesite.catalog.models import (
-    LECTURE_KINDS, ContentRevision, Lecture, LectureSpeaker, Module, Speaker,
+    LECTURE_KINDS, Lecture, LectureSpeaker, Module, Speaker,
 )
 from coursesite.extensions import db
 
 CE_HOUR_BANDS = {"short": (0, 6.0), "medium": (6.0, 12.0), "long": (12.0, 1000.0)}
 CE_HOUR_LABELS = {"short": "Up to 6 hours", "medium": "6 to 12 hours", "long": "More than 12 hours"}
-
-
-def content_revision() -> int:
-    """Read on every cached page view, so it skips the ORM: one indexed lookup on the session's connection."""
-    number = db.session.connection().exec_driver_sql(
-        "SELECT number FROM content_revision WHERE id = 1"
-    ).scalar()
-    return number or 0
-
-
-def bump_content_revision() -> None:
-    """Mark catalogue content as changed, so every cached fragment keyed by the old number goes stale."""
-    updated = db.session.execute(
-        update(ContentRevision).where(ContentRevision.id == 1).values(number=ContentRevision.number + 1)
-    )
-    if updated.rowcount == 0:
-        db.session.add(ContentRevision(id=1, number=1))
 
 
 @dataclass(frozen=True)
@@ -95,12 +78,13 @@ def speaker_page(slug: str) -> tuple[Speaker, list[Lecture]] | None:
     )
     if speaker is None:
         return None
-    lectures = db.session.scalars(
+    lectures = list(db.session.scalars(
         select(Lecture)
         .join(Lecture.speaker_links)
         .join(Lecture.module)
         .where(LectureSpeaker.speaker_id == speaker.id, Module.published.is_(True))
         .options(selectinload(Lecture.module))
         .order_by(Module.title, Lecture.position)
-    )
-    return speaker, list(lectures)
+    ))
+    # A speaker is public through published lectures only (like the catalogue's speaker filter).
+    return (speaker, lectures) if lectures else None

@@ -4,7 +4,6 @@ from __future__ import annotations
 from flask import Blueprint, abort, render_template, request
 from markupsafe import Markup
 
-from coursesite.billing.services import tier_summary, tiers_for
 from coursesite.caching import cached
 from coursesite.catalog import services
 from coursesite.catalog.services import CE_HOUR_LABELS, CatalogFilters
@@ -23,27 +22,31 @@ def home():
 @bp.get("/catalog")
 def catalog():
     filters = CatalogFilters.from_args(request.args)
-    key = f"catalog:{filters.hours}:{filters.kind}:{filters.speaker}"
-    body = cached(key, lambda: render_template(
-        "catalog/_catalog_body.html",
-        modules=services.published_modules(filters),
-        speakers=services.speakers_with_published_lectures(),
-        filters=filters,
-        hour_labels=CE_HOUR_LABELS,
-    ))
+    speakers = cached("catalog-speakers", lambda: [
+        (speaker.slug, speaker.name) for speaker in services.speakers_with_published_lectures()
+    ])
+
+    def render() -> str:
+        return render_template("catalog/_catalog_body.html", modules=services.published_modules(filters),
+                               speakers=speakers, filters=filters, hour_labels=CE_HOUR_LABELS)
+
+    # Only known filter values make cache entries, so made-up query strings cannot flood the cache.
+    known = not filters.speaker or filters.speaker in dict(speakers)
+    body = cached(f"catalog:{filters.hours}:{filters.kind}:{filters.speaker}", render) if known else render()
     return render_template("catalog/catalog.html", body=Markup(body))
 
 
 def _module_page(slug: str) -> dict | None:
+    """The page as plain data: it is cached and shared by every visitor and worker process."""
     module = services.published_module(slug)
     if module is None:
         return None
-    tiers = [tier_summary(tier) for tier in tiers_for(module.id)]
     return {"title": module.title, "summary": module.subtitle,
-            "body": render_template("catalog/_module_body.html", module=module, tiers=tiers)}
+            "body": render_template("catalog/_module_body.html", module=module)}
 
 
 def _speaker_page(slug: str) -> dict | None:
+    """Plain data, cached like the module page."""
     found = services.speaker_page(slug)
     if found is None:
         return None

@@ -11,7 +11,7 @@ from coursesite.billing.models import PriceTier
 from coursesite.catalog.content import import_content
 from coursesite.catalog.models import GlossaryTerm, Lecture, Module, Reference, Speaker, StudyGuide
 from coursesite.extensions import db
-from tests.conftest import FIXTURES
+from tests.conftest import FIXTURES, empty_all_tables
 
 COUNTED = (Module, Lecture, Speaker, StudyGuide, GlossaryTerm, Reference, PriceTier, Question)
 
@@ -104,9 +104,7 @@ def test_export_then_import_gives_the_same_state(app, runner, tmp_path):
     before = snapshot()
     result = runner.invoke(args=["content", "export", "sample-module", str(tmp_path / "exported")])
     assert result.exit_code == 0, result.output
-    for table in reversed(db.metadata.sorted_tables):
-        db.session.execute(table.delete())
-    db.session.commit()
+    empty_all_tables()
     report = import_content(tmp_path / "exported" / "sample-module")
     assert report.ok, report.errors
     assert snapshot() == before
@@ -177,7 +175,7 @@ BROKEN = [
     (_missing_captions, "01-first-steps.md:8: captions", "file '01-first-steps.vtt' is missing"),
     (_negative_duration, "01-first-steps.md:6: duration", "must be at least 1"),
     (_captions_not_webvtt, "01-first-steps.vtt:1", "not a valid WebVTT file"),
-    (_captions_past_media, "01-first-steps.vtt", "runs past the end of the media"),
+    (_captions_past_media, "01-first-steps.vtt:6", "cue 2 (00:00:02.000 --> 00:00:09.000) runs past the end"),
     (_duplicate_speaker, "speakers.yaml:12: speaker 2.slug", "duplicate slug 'ada-testwright'"),
     (_bad_related_term, "glossary.yaml:3: term 1.related", "'Third idea' is not a term of this glossary"),
     (_two_correct_choices, "questions.yaml:4: question 1.choices", "exactly one choice must be correct"),
@@ -227,3 +225,111 @@ def test_validate_of_a_folder_without_modules_fails(runner, tmp_path):
     result = runner.invoke(args=["content", "validate", str(tmp_path)])
     assert result.exit_code == 1
     assert "no module.yaml here" in result.output
+
+
+def _nan_duration(root: Path) -> None:
+    _replace(root / "sample-module" / "lectures" / "01-first-steps.md", "duration: 4.0", "duration: .nan")
+
+
+def _huge_ce_hours(root: Path) -> None:
+    _replace(root / "sample-module" / "module.yaml", "ce_hours: 1.5", "ce_hours: " + "9" * 400)
+
+
+def _front_matter_not_a_mapping(root: Path) -> None:
+    (root / "sample-module" / "lectures" / "02-in-conversation.md").write_text("---\n42\n---\nBody.\n")
+
+
+def _empty_module_yaml(root: Path) -> None:
+    (root / "sample-module" / "module.yaml").write_text("")
+
+
+def _slug_too_long(root: Path) -> None:
+    lectures = root / "sample-module" / "lectures"
+    (lectures / "01-first-steps.md").rename(lectures / f"01-{'a' * 81}.md")
+
+
+def _nul_in_text(root: Path) -> None:
+    _replace(root / "sample-module" / "module.yaml", "subtitle: Used by the tests", 'subtitle: "Used\\0by the tests"')
+
+
+def _speakers_not_a_list(root: Path) -> None:
+    (root / "speakers.yaml").write_text("slug: ada-testwright\n")
+
+
+MORE_BROKEN = [
+    (_nan_duration, "01-first-steps.md:6: duration", "must be a finite number"),
+    (_huge_ce_hours, "module.yaml:7: ce_hours", "must be at most 200"),
+    (_front_matter_not_a_mapping, "02-in-conversation.md", "must be a mapping of fields"),
+    (_empty_module_yaml, "module.yaml", "is empty"),
+    (_slug_too_long, f"01-{'a' * 81}.md", "longer than 80 characters"),
+    (_nul_in_text, "module.yaml:2: subtitle", "contains a control character"),
+    (_speakers_not_a_list, "speakers.yaml:1", "must be a list"),
+]
+
+
+@pytest.mark.parametrize("breakage, where, message", MORE_BROKEN, ids=[b[0].__name__.strip("_") for b in MORE_BROKEN])
+def test_hostile_content_is_rejected_without_a_traceback(app, runner, content_copy, breakage, where, message, tmp_path):
+    breakage(content_copy)
+    result = runner.invoke(args=["content", "import", str(content_copy / "sample-module")])
+    assert result.exit_code == 1, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    errors = [line for line in result.output.splitlines() if line.startswith("error:")]
+    assert any(where in line and message in line for line in errors), result.output
+    assert row_counts() == {name: 0 for name in row_counts()}
+
+
+def test_a_broken_speakers_file_is_reported_once_without_cascading_errors(runner, content_copy):
+    _speakers_not_a_list(content_copy)
+    result = runner.invoke(args=["content", "validate", str(content_copy)])
+    errors = [line for line in result.output.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and "speakers.yaml" in errors[0]
+
+
+def test_a_failed_import_leaves_media_root_untouched(app, content_copy):
+    _captions_past_media(content_copy)
+    assert not import_content(content_copy / "sample-module").ok
+    media_root = Path(app.config["MEDIA_ROOT"])
+    assert not media_root.exists() or not any(media_root.rglob("*.*"))
+
+
+def test_concurrent_imports_both_succeed_with_one_copy_of_everything(app):
+    import threading
+
+    results = []
+
+    def run_import():
+        with app.app_context():
+            report = import_content(FIXTURES / "content" / "sample-module")
+            results.append(report.errors)
+            db.session.remove()
+
+    threads = [threading.Thread(target=run_import) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert results == [[], [], []]
+    assert row_counts()["Speaker"] == 2 and row_counts()["Lecture"] == 2
+
+
+def test_export_refuses_a_folder_that_already_holds_files(app, runner, tmp_path):
+    assert import_content(FIXTURES / "content" / "sample-module").ok
+    target = tmp_path / "exported"
+    (target / "sample-module").mkdir(parents=True)
+    (target / "sample-module" / "03-stale.md").write_text("old")
+    result = runner.invoke(args=["content", "export", "sample-module", str(target)])
+    assert result.exit_code == 1
+    assert "already holds files" in result.output
+    assert sorted(p.name for p in target.rglob("*")) == ["03-stale.md", "sample-module"]
+
+
+def test_export_keeps_speaker_fields_it_does_not_store(app, runner, tmp_path):
+    assert import_content(FIXTURES / "content" / "sample-module").ok
+    target = tmp_path / "exported"
+    target.mkdir()
+    (target / "speakers.yaml").write_text("- slug: ada-testwright\n  name: Old name\n  voice: en-gb+f3\n"
+                                          "- slug: someone-else\n  name: Someone Else\n")
+    result = runner.invoke(args=["content", "export", "sample-module", str(target)])
+    assert result.exit_code == 0, result.output
+    exported = (target / "speakers.yaml").read_text()
+    assert "voice: en-gb+f3" in exported and "name: Ada Testwright" in exported and "someone-else" in exported

@@ -5,7 +5,8 @@ import pytest
 from sqlalchemy import select
 
 from coursesite.catalog.content import import_content
-from coursesite.catalog.models import Module
+from coursesite.billing.models import PriceTier
+from coursesite.catalog.models import Module, Speaker
 from coursesite.catalog.synthetic import add_synthetic_modules
 from coursesite.extensions import cache, db
 
@@ -81,12 +82,39 @@ def test_unknown_addresses_get_the_friendly_404(client, sample_module, url):
     assert "Page not found" in response.get_data(as_text=True)
 
 
-def test_unpublished_module_is_not_shown(client, sample_module):
+def test_unpublishing_a_module_takes_it_off_every_cached_page(client, sample_module):
+    for url in ("/", "/catalog", "/modules/sample-module", "/speakers/bo-fixture"):
+        assert client.get(url).status_code == 200  # now cached
     db.session.scalar(select(Module)).published = False
     db.session.commit()
-    cache.clear()
     assert client.get("/modules/sample-module").status_code == 404
+    assert client.get("/speakers/bo-fixture").status_code == 404  # no published lecture left
     assert "A Sample Module" not in client.get("/catalog").get_data(as_text=True)
+    assert "A Sample Module" not in client.get("/").get_data(as_text=True)
+
+
+def test_a_price_change_shows_at_once(client, sample_module):
+    assert "$265" in client.get("/modules/sample-module").get_data(as_text=True)
+    tier = db.session.scalar(select(PriceTier).where(PriceTier.code == "self_funded"))
+    tier.unit_amount = 24900
+    db.session.commit()
+    page = client.get("/modules/sample-module").get_data(as_text=True)
+    assert "$249" in page and "$265" not in page
+
+
+def test_a_speaker_change_shows_at_once(client, sample_module):
+    assert "fictional" in client.get("/speakers/ada-testwright").get_data(as_text=True)
+    db.session.scalar(select(Speaker).where(Speaker.slug == "ada-testwright")).bio = "A new biography."
+    db.session.commit()
+    assert "A new biography." in client.get("/speakers/ada-testwright").get_data(as_text=True)
+
+
+def test_made_up_filter_values_do_not_fill_the_cache(client, sample_module):
+    client.get("/catalog")
+    entries = len(cache.cache._cache)
+    for number in range(20):
+        assert client.get(f"/catalog?speaker=made-up-{number}").status_code == 200
+    assert len(cache.cache._cache) == entries
 
 
 def test_reimport_invalidates_cached_pages(client, content_copy):

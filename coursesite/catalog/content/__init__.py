@@ -10,9 +10,11 @@ from pathlib import Path
 
 from flask import current_app
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 
+from coursesite.caching import bump_content_revision
 from coursesite.catalog.content.sections import ContentSection
-from coursesite.catalog.content.yamlfields import Report
+from coursesite.catalog.content.yamlfields import Report, load_yaml_list
 from coursesite.extensions import db
 
 
@@ -28,13 +30,16 @@ def module_dirs(path: Path) -> list[Path]:
 
 
 def read_modules(path: Path) -> tuple[Report, list]:
-    from coursesite.catalog.content.reader import read_module
+    """Check every module under ``path`` against one reading of the speakers file beside them."""
+    from coursesite.catalog.content.reader import read_module, read_speakers
 
     report = Report()
     folders = module_dirs(path)
     if not folders:
         report.error(path, "no module.yaml here, nor in any folder directly inside it")
-    modules = [read_module(folder, content_sections(), report) for folder in folders]
+        return report, []
+    speakers = read_speakers(folders[0].resolve().parent, report)
+    modules = [read_module(folder, content_sections(), speakers, report) for folder in folders]
     return report, [module for module in modules if module is not None]
 
 
@@ -51,20 +56,37 @@ def import_content(path: Path) -> Report:
         return report
     media_root = Path(current_app.config["MEDIA_ROOT"])
     try:
+        bump_content_revision()  # first write: concurrent imports now wait for this one to commit
         for module in modules:
             import_module(module, content_sections(), media_root)
         db.session.commit()
+    except SQLAlchemyError as exc:
+        db.session.rollback()
+        report.error(path, f"the database refused the import, so nothing was changed: {getattr(exc, 'orig', exc)}")
     except Exception:
         db.session.rollback()
         raise
     return report
 
 
-def export_content(slug: str, content_root: Path) -> Path | None:
+def export_content(slug: str, content_root: Path) -> Report:
+    """Write module ``slug`` to ``content_root/<slug>/``; refuses, changing nothing, when that folder is not empty
+    (stale files there would be imported next time) or when ``content_root/speakers.yaml`` cannot be merged into."""
     from coursesite.catalog.content.exporter import export_module
     from coursesite.catalog.models import Module
 
+    report = Report()
     module = db.session.scalar(select(Module).where(Module.slug == slug))
     if module is None:
-        return None
-    return export_module(module, content_sections(), Path(current_app.config["MEDIA_ROOT"]), content_root)
+        report.error(content_root, f"no module with the slug {slug!r}")
+        return report
+    folder = content_root / slug
+    if folder.exists() and any(folder.iterdir()):
+        report.error(folder, "already holds files: export into an empty folder")
+    speakers_file = content_root / "speakers.yaml"
+    existing = load_yaml_list(speakers_file, report)
+    if any(not isinstance(entry, dict) or not isinstance(entry.get("slug"), str) for entry in existing):
+        report.error(speakers_file, "every speaker needs a slug before others can be merged in")
+    if report.ok:
+        export_module(module, content_sections(), Path(current_app.config["MEDIA_ROOT"]), content_root, existing)
+    return report

@@ -8,6 +8,7 @@ from typing import Any
 import yaml
 
 from coursesite.catalog.content.sections import ContentSection
+from coursesite.catalog.content.yamlfields import LineDict
 from coursesite.catalog.models import Module, Speaker
 
 MODULE_FIELDS = ("title", "subtitle", "summary", "ce_hours", "level", "audience", "objectives",
@@ -26,6 +27,7 @@ def _represent_str(dumper: yaml.SafeDumper, value: str):
 
 
 _Dumper.add_representer(str, _represent_str)
+_Dumper.add_representer(LineDict, yaml.SafeDumper.represent_dict)  # entries read back from an existing file
 
 
 def dump_yaml(data: Any) -> str:
@@ -41,8 +43,10 @@ def _front_matter(meta: dict[str, Any], body: str) -> str:
     return f"---\n{dump_yaml(meta)}---\n{body}\n"
 
 
-def export_module(module: Module, sections: list[ContentSection], media_root: Path, content_root: Path) -> Path:
-    """Write ``module`` to ``content_root/<slug>/`` and merge its speakers into ``content_root/speakers.yaml``."""
+def export_module(module: Module, sections: list[ContentSection], media_root: Path, content_root: Path,
+                  existing_speakers: list[dict[str, Any]]) -> Path:
+    """Write ``module`` to ``content_root/<slug>/`` and merge its speakers into ``content_root/speakers.yaml``
+    (``existing_speakers``: that file's entries, already checked)."""
     folder = content_root / module.slug
     module_yaml = {name: getattr(module, name) for name in MODULE_FIELDS}
     if module_yaml["ce_hours"] == int(module_yaml["ce_hours"]):
@@ -69,7 +73,7 @@ def export_module(module: Module, sections: list[ContentSection], media_root: Pa
             for ref in module.references
         ]))
     speakers = {link.speaker.slug: link.speaker for lecture in module.lectures for link in lecture.speaker_links}
-    _merge_speakers(list(speakers.values()), content_root, media_root)
+    _merge_speakers(list(speakers.values()), existing_speakers, content_root, media_root)
     return folder
 
 
@@ -91,24 +95,29 @@ def _export_lecture(lecture, folder: Path, media_root: Path) -> None:
     _write(folder / f"{stem}.md", _front_matter(meta, lecture.notes))
 
 
-def _merge_speakers(speakers: list[Speaker], content_root: Path, media_root: Path) -> None:
-    path = content_root / "speakers.yaml"
-    existing = yaml.safe_load(path.read_text(encoding="utf-8")) if path.exists() else []
-    by_slug = {entry["slug"]: entry for entry in existing or []}
+def _merge_speakers(speakers: list[Speaker], existing: list[dict[str, Any]], content_root: Path,
+                    media_root: Path) -> None:
+    """Update or add each speaker's entry, keeping fields the database does not hold (such as ``voice``)."""
+    by_slug = {entry["slug"]: entry for entry in existing}
     for speaker in speakers:
-        entry: dict[str, Any] = {"slug": speaker.slug, "name": speaker.name}
+        entry = by_slug.setdefault(speaker.slug, {"slug": speaker.slug})
+        entry["name"] = speaker.name
         for name in ("credentials", "title", "bio"):
             if getattr(speaker, name):
                 entry[name] = getattr(speaker, name)
+            else:
+                entry.pop(name, None)
         if speaker.photo_path:
             photo = f"speakers/{speaker.slug}{Path(speaker.photo_path).suffix}"
             (content_root / "speakers").mkdir(parents=True, exist_ok=True)
             shutil.copyfile(media_root / speaker.photo_path, content_root / photo)
             entry["photo"] = photo
-        if speaker.resources:
-            entry["resources"] = [
-                {"title": r.title, "url": r.url, "kind": r.kind, **({"note": r.note} if r.note else {})}
-                for r in speaker.resources
-            ]
-        by_slug[speaker.slug] = entry
-    _write(path, dump_yaml(list(by_slug.values())))
+        else:
+            entry.pop("photo", None)
+        entry["resources"] = [
+            {"title": r.title, "url": r.url, "kind": r.kind, **({"note": r.note} if r.note else {})}
+            for r in speaker.resources
+        ]
+        if not entry["resources"]:
+            del entry["resources"]
+    _write(content_root / "speakers.yaml", dump_yaml(list(by_slug.values())))

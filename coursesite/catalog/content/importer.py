@@ -14,7 +14,6 @@ from coursesite.catalog.content.sections import ContentSection
 from coursesite.catalog.models import (
     GlossaryTerm, Lecture, LectureSpeaker, Module, Reference, Resource, Speaker, StudyGuide,
 )
-from coursesite.catalog.services import bump_content_revision
 from coursesite.extensions import db
 
 
@@ -24,7 +23,8 @@ def store_file(source: Path, media_root: Path, folder: str) -> str:
     A file already stored is never rewritten, so pages serving the previous import keep working while a new one runs
     and a failed import leaves nothing that a database row points at.
     """
-    digest = hashlib.sha256(source.read_bytes()).hexdigest()[:24]
+    with source.open("rb") as stream:
+        digest = hashlib.file_digest(stream, "sha256").hexdigest()[:24]
     relative = f"{folder}/{digest}{source.suffix.lower()}"
     target = media_root / relative
     if not target.exists():
@@ -50,7 +50,6 @@ def import_module(data: ModuleData, sections: list[ContentSection], media_root: 
     db.session.flush()
     for section in sections:
         section.apply(module, data.sections[section.name])
-    bump_content_revision()
     return module
 
 

@@ -15,7 +15,7 @@ import webvtt
 from webvtt.errors import MalformedCaptionError, MalformedFileError
 
 from coursesite.catalog.content.sections import ContentSection
-from coursesite.catalog.content.yamlfields import Fields, Report, load_yaml, load_yaml_list
+from coursesite.catalog.content.yamlfields import Fields, Report, load_yaml, load_yaml_list, slug_problem
 from coursesite.catalog.models import LECTURE_KINDS, LEVELS
 
 LECTURE_FILE_RE = re.compile(r"^(\d{2})-([a-z0-9]+(?:-[a-z0-9]+)*)\.md$")
@@ -95,10 +95,15 @@ def split_front_matter(path: Path, report: Report) -> tuple[Any, str]:
     return None, ""
 
 
-def read_speakers(content_root: Path, report: Report) -> dict[str, SpeakerData]:
+def read_speakers(content_root: Path, report: Report) -> dict[str, SpeakerData] | None:
+    """Every speaker of ``content_root/speakers.yaml``; None when the file is missing or not a list."""
     path = content_root / "speakers.yaml"
     speakers: dict[str, SpeakerData] = {}
-    for index, item in enumerate(load_yaml_list(path, report, required=True), start=1):
+    errors_before = len(report.errors)
+    items = load_yaml_list(path, report, required=True)
+    if len(report.errors) > errors_before:
+        return None
+    for index, item in enumerate(items, start=1):
         fields = Fields(item, path, report, prefix=f"speaker {index}.")
         fields.unknown({"slug", "name", "credentials", "title", "bio", "photo", "resources", "voice"})
         slug = fields.slug("slug")
@@ -141,20 +146,28 @@ def _photo(content_root: Path, fields: Fields) -> Path | None:
     return photo
 
 
-def read_module(module_dir: Path, sections: list[ContentSection], report: Report) -> ModuleData | None:
-    """Read and check ``module_dir``; problems go to ``report``."""
+def read_module(module_dir: Path, sections: list[ContentSection], speakers: dict[str, SpeakerData] | None,
+                report: Report) -> ModuleData | None:
+    """Read and check ``module_dir``; problems go to ``report``.
+
+    ``speakers`` comes from ``read_speakers`` (read once for all modules); None when speakers.yaml itself is
+    broken, in which case lectures' speakers are not checked against it (its own errors say enough).
+    """
     module_dir = module_dir.resolve()
     path = module_dir / "module.yaml"
+    errors_before = len(report.errors)
     data = load_yaml(path, report)
     if data is None:
+        if len(report.errors) == errors_before:
+            report.error(path, "is empty: a module needs at least its title, summary and CE hours")
         return None
     fields = Fields(data, path, report)
     section_keys = {key for section in sections for key in section.module_keys}
     fields.unknown({"title", "subtitle", "summary", "ce_hours", "level", "audience", "objectives",
                     "approval_statement", "published"} | section_keys)
     slug = module_dir.name
-    if not re.match(r"^[a-z0-9]+(?:-[a-z0-9]+)*$", slug):
-        report.error(module_dir, f"folder name {slug!r} is not a slug (it becomes the module's address)")
+    if problem := slug_problem(slug):
+        report.error(module_dir, f"folder name {problem} (it becomes the module's address)")
     module = ModuleData(slug=slug, path=module_dir, fields={
         "title": fields.str("title", max_len=200),
         "subtitle": fields.str("subtitle", required=False, max_len=300),
@@ -168,8 +181,8 @@ def read_module(module_dir: Path, sections: list[ContentSection], report: Report
     })
     if round(module.fields["ce_hours"] * 10) != module.fields["ce_hours"] * 10:
         fields.error("ce_hours", "may have at most one decimal place")
-    module.speakers = read_speakers(module_dir.parent, report)
-    module.lectures = _read_lectures(module_dir / "lectures", module.speakers, report)
+    module.speakers = speakers or {}
+    module.lectures = _read_lectures(module_dir / "lectures", speakers, report)
     module.guides = _read_guides(module_dir / "guides", report)
     module.glossary = _read_glossary(module_dir / "glossary.yaml", report)
     module.references = _read_bibliography(module_dir / "bibliography.yaml", report)
@@ -188,7 +201,7 @@ def _warn_thin_module(module: ModuleData, path: Path, report: Report) -> None:
                           "at least one reference per CE hour is expected", field="bibliography")
 
 
-def _read_lectures(folder: Path, speakers: dict[str, SpeakerData], report: Report) -> list[LectureData]:
+def _read_lectures(folder: Path, speakers: dict[str, SpeakerData] | None, report: Report) -> list[LectureData]:
     if not folder.is_dir():
         report.error(folder, "folder is missing")
         return []
@@ -199,6 +212,8 @@ def _read_lectures(folder: Path, speakers: dict[str, SpeakerData], report: Repor
             report.error(path, "lecture files are named NN-slug.md (two digits, a hyphen, a lower-case slug)")
             continue
         position, slug = int(match.group(1)), match.group(2)
+        if problem := slug_problem(slug):
+            report.error(path, f"the slug {problem}")
         if position in positions:
             report.error(path, f"position {position:02d} is also used by {positions[position]}")
         if slug in slugs:
@@ -210,7 +225,7 @@ def _read_lectures(folder: Path, speakers: dict[str, SpeakerData], report: Repor
     return lectures
 
 
-def _read_lecture(path: Path, position: int, slug: str, speakers: dict[str, SpeakerData],
+def _read_lecture(path: Path, position: int, slug: str, speakers: dict[str, SpeakerData] | None,
                   report: Report) -> LectureData | None:
     front, body = split_front_matter(path, report)
     if front is None:
@@ -219,9 +234,9 @@ def _read_lecture(path: Path, position: int, slug: str, speakers: dict[str, Spea
     fields.unknown({"title", "kind", "speakers", "summary", "duration", "media", "captions", "slides", "preview"})
     speaker_slugs = fields.str_list("speakers", max_len=80, max_items=10)
     for speaker_slug in speaker_slugs:
-        if speaker_slug not in speakers:
+        if speakers is not None and speaker_slug not in speakers:
             fields.error("speakers", f"unknown speaker {speaker_slug!r} (not in speakers.yaml)")
-    if not speaker_slugs and "speakers" in front:
+    if not speaker_slugs and "speakers" in fields.data:
         fields.error("speakers", "must name at least one speaker")
     duration = float(fields.number("duration", minimum=1, maximum=6 * 3600))
     media = _sibling_file(path, fields, "media", set(MEDIA_TYPES))
@@ -282,20 +297,23 @@ def _read_captions(path: Path, media_length: float | None, report: Report) -> li
     except (MalformedFileError, MalformedCaptionError, UnicodeDecodeError, ValueError) as exc:
         report.error(path, f"not a valid WebVTT file: {exc}", line=1)
         return []
+    timing_lines = [number for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
+                    if "-->" in line]
     cues, previous_end = [], 0.0
     for number, caption in enumerate(captions.captions, start=1):
         start = caption.start_time.in_milliseconds() / 1000
         end = caption.end_time.in_milliseconds() / 1000
         where = f"cue {number} ({caption.start} --> {caption.end})"
+        line = timing_lines[number - 1] if number <= len(timing_lines) else None
         if end <= start:
-            report.error(path, f"{where} ends before it starts")
+            report.error(path, f"{where} ends before it starts", line=line)
         if start < previous_end - 0.001:
-            report.error(path, f"{where} starts before the previous cue ends")
+            report.error(path, f"{where} starts before the previous cue ends", line=line)
         if media_length is not None and end > media_length + CAPTION_SLACK:
-            report.error(path, f"{where} runs past the end of the media ({media_length:.1f} s)")
+            report.error(path, f"{where} runs past the end of the media ({media_length:.1f} s)", line=line)
         text = caption.text.strip()
         if not text:
-            report.error(path, f"{where} has no text")
+            report.error(path, f"{where} has no text", line=line)
         cues.append({"start": round(start, 3), "end": round(end, 3), "speaker": caption.voice, "text": text})
         previous_end = end
     if not cues:
@@ -312,6 +330,8 @@ def _read_guides(folder: Path, report: Report) -> list[dict[str, Any]]:
         if not match:
             report.error(path, "guide files are named slug.md (lower-case letters, digits, hyphens)")
             continue
+        if problem := slug_problem(match.group(1)):
+            report.error(path, f"the slug {problem}")
         front, body = split_front_matter(path, report)
         if front is None:
             continue

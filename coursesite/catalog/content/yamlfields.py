@@ -1,6 +1,7 @@
 """YAML with line numbers, and typed field checks that report file, field and line."""
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -9,6 +10,8 @@ from typing import Any
 import yaml
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+SLUG_MAX = 80  # the width of every slug column
+CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 URL_RE = re.compile(r"^https?://[^\s<>\"]+$")
 
 
@@ -106,6 +109,15 @@ def load_yaml(path: Path, report: Report, *, text: str | None = None, line_offse
         loader.dispose()
 
 
+def slug_problem(value: str) -> str | None:
+    """Why ``value`` cannot be a slug (a folder or file name that becomes part of an address), or None."""
+    if not SLUG_RE.match(value):
+        return f"{value!r} is not a slug (lower-case letters, digits and single hyphens)"
+    if len(value) > SLUG_MAX:
+        return f"{value!r} is longer than {SLUG_MAX} characters"
+    return None
+
+
 def load_yaml_list(path: Path, report: Report, *, required: bool = False) -> list:
     """A YAML file holding a list; a missing optional file is an empty list."""
     if not path.exists() and not required:
@@ -159,15 +171,19 @@ class Fields:
         value = value.strip()
         if required and not value:
             self.error(key, "must not be empty")
+        if CONTROL_RE.search(value):
+            self.error(key, "contains a control character (such as NUL); only tabs and line breaks are allowed")
+            return default
         if len(value) > max_len:
             self.error(key, f"is {len(value)} characters long; the limit is {max_len}")
             return value[:max_len]
         return value
 
     def slug(self, key: str, *, required: bool = True) -> str:
-        value = self.str(key, required=required, max_len=80)
-        if value and not SLUG_RE.match(value):
-            self.error(key, f"{value!r} is not a slug (lower-case letters, digits and single hyphens)")
+        value = self.str(key, required=required, max_len=SLUG_MAX)
+        problem = slug_problem(value) if value else None
+        if problem:
+            self.error(key, problem)
         return value
 
     def url(self, key: str, *, required: bool = True) -> str:
@@ -178,6 +194,7 @@ class Fields:
 
     def number(self, key: str, *, required: bool = True, minimum: float | None = None,
                maximum: float | None = None, integer: bool = False, default: float = 0) -> Any:
+        """The value, or ``default`` after recording why it is not acceptable (never NaN, infinity or a bignum)."""
         value = self.data.get(key)
         if value is None:
             if required:
@@ -187,10 +204,15 @@ class Fields:
         if isinstance(value, bool) or not isinstance(value, kinds):
             self.error(key, "must be a whole number" if integer else "must be a number")
             return default
+        if isinstance(value, float) and not math.isfinite(value):
+            self.error(key, "must be a finite number")
+            return default
         if minimum is not None and value < minimum:
             self.error(key, f"must be at least {minimum} (got {value})")
-        elif maximum is not None and value > maximum:
+            return default
+        if maximum is not None and value > maximum:
             self.error(key, f"must be at most {maximum} (got {value})")
+            return default
         return value
 
     def bool(self, key: str, *, default: bool = False) -> bool:
