@@ -38,7 +38,7 @@ def prepare_database(folder: Path, modules: int) -> dict[str, str]:
     script = (
         "from flask_migrate import upgrade\n"
         "from coursesite import create_app\n"
-        "from coursesite.catalog.synthetic import add_synthetic_modules\n"
+        "from coursesite.synthetic import add_synthetic_modules\n"
         "app = create_app()\n"
         "with app.app_context():\n"
         "    upgrade()\n"

@@ -12,19 +12,27 @@ from coursesite.accounts.cli import users_cli
 from coursesite.billing.cli import billing_cli
 from coursesite.catalog.cli import content_cli, print_report
 from coursesite.catalog.content import import_content
+from coursesite.demo import load_demo_accounts
 
 demo_cli = AppGroup("demo", help="Demo content for a local installation.")
 
 
 @demo_cli.command("load")
 def load_demo() -> None:
-    """Import every module under CONTENT_ROOT (idempotent: running it again updates, never duplicates)."""
+    """Import every module under CONTENT_ROOT and create the demo accounts (idempotent: running it again updates,
+    never duplicates). Refused in production, where the demo passwords would be a way in."""
+    if current_app.config["ENV_NAME"] == "production":
+        click.echo("error: demo accounts have published passwords; `flask demo load` does not run in production. "
+                   "Use `flask content import` for content.", err=True)
+        sys.exit(1)
     root = Path(current_app.config["CONTENT_ROOT"])
     report = import_content(root)
     print_report(report)
     if not report.ok:
         sys.exit(1)
     click.echo(f"demo content loaded from {root}")
+    for line in load_demo_accounts():
+        click.echo(line)
 
 
 def register_commands(app: Flask) -> None:

@@ -7,7 +7,7 @@ from sqlalchemy import select
 from coursesite.catalog.content import import_content
 from coursesite.billing.models import PriceTier
 from coursesite.catalog.models import Module, Speaker
-from coursesite.catalog.synthetic import add_synthetic_modules
+from coursesite.synthetic import add_synthetic_modules
 from coursesite.extensions import cache, db
 
 

@@ -1,0 +1,42 @@
+"""`flask demo load`: content plus demo accounts, idempotent, refused in production."""
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from coursesite import create_app
+from coursesite.accounts.models import User
+from coursesite.billing.access import has_access, has_entitlement
+from coursesite.billing.models import Entitlement
+from coursesite.catalog.models import Module
+from coursesite.demo import DEMO_ACCOUNTS
+from coursesite.extensions import db
+
+
+def test_demo_load_imports_content_and_creates_accounts_once(app, runner):
+    first = runner.invoke(args=["demo", "load"])
+    assert first.exit_code == 0, first.output
+    assert "created learner learner@demo.example.org" in first.output
+    second = runner.invoke(args=["demo", "load"])
+    assert second.exit_code == 0 and "created" not in second.output and "granted" not in second.output
+    assert db.session.scalar(select(func.count()).select_from(User)) == len(DEMO_ACCOUNTS)
+    module = db.session.scalar(select(Module))
+    roles = dict(db.session.execute(select(User.email, User.role)).all())
+    assert roles == {account.email: account.role for account in DEMO_ACCOUNTS}
+    learner = db.session.scalar(select(User).where(User.role == "learner"))
+    assert has_access(learner, module.id) and has_entitlement(learner, module.id, "certificate")
+    assert db.session.scalar(select(func.count()).select_from(Entitlement)) == 2
+
+
+def test_demo_accounts_can_log_in(app, runner, client):
+    assert runner.invoke(args=["demo", "load"]).exit_code == 0
+    learner = DEMO_ACCOUNTS[0]
+    from coursesite.accounts.services import authenticate
+
+    assert authenticate(learner.email, learner.password).email == learner.email
+
+
+def test_demo_load_is_refused_in_production(migrated):
+    app = create_app("production", {"SECRET_KEY": "p" * 64, "SQLALCHEMY_DATABASE_URI": migrated})
+    result = app.test_cli_runner().invoke(args=["demo", "load"])
+    assert result.exit_code == 1
+    assert "does not run in production" in result.output
