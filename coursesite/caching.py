@@ -9,10 +9,14 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
+from flask import has_request_context, request
 from sqlalchemy import Integer, event, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from coursesite.extensions import cache, db
+
+
+REVISION_KEY = "coursesite.content_revision"
 
 
 class CachedContent:
@@ -55,9 +59,18 @@ def register_invalidation() -> None:
         event.listen(Session, "before_flush", _bump_on_content_change)
 
 
+def request_revision() -> int:
+    """The revision, read once per request (a page may hold several cached fragments)."""
+    if not has_request_context():
+        return content_revision()
+    if REVISION_KEY not in request.environ:
+        request.environ[REVISION_KEY] = content_revision()
+    return request.environ[REVISION_KEY]
+
+
 def cached(name: str, compute: Callable[[], Any]) -> Any:
     """``compute()`` once per content revision; a None result (say, an unknown slug) is not stored."""
-    key = f"content:{content_revision()}:{name}"
+    key = f"content:{request_revision()}:{name}"
     value = cache.get(key)
     if value is None:
         value = compute()

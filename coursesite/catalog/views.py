@@ -5,10 +5,12 @@ from flask import Blueprint, abort, render_template, request
 from markupsafe import Markup
 
 from coursesite.caching import cached
+from coursesite.extensions import limiter
 from coursesite.catalog import services
 from coursesite.catalog.services import CE_HOUR_LABELS, CatalogFilters
 
 bp = Blueprint("catalog", __name__)
+limiter.exempt(bp)  # public, cached pages: rate limits guard the forms that change things
 
 
 @bp.get("/")
