@@ -7,8 +7,9 @@ from typing import Any
 from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from werkzeug.middleware.proxy_fix import ProxyFix
 
-from coursesite.config import DEFAULT_SECRET_KEY, PROJECT_ROOT, config_for
+from coursesite.config import DEFAULT_SECRET_KEY, MEDIA_DELIVERIES, PROJECT_ROOT, config_for
 from coursesite.extensions import cache, csrf, db, limiter, login_manager, migrate, talisman
 
 # A strict policy: no inline scripts or styles anywhere, nothing from other origins.
@@ -38,7 +39,10 @@ def create_app(config_name: str | None = None, overrides: dict[str, Any] | None 
     app.config.from_object(config_for(config_name))
     app.config.update(overrides or {})
     check_production_settings(app)
+    check_media_settings(app)
+    check_proxy_settings(app)
     Path(app.instance_path).mkdir(exist_ok=True)
+    register_proxy_fix(app)
     register_extensions(app)
     register_models()
     register_sqlite_pragmas()
@@ -51,9 +55,53 @@ def create_app(config_name: str | None = None, overrides: dict[str, Any] | None 
     return app
 
 
+MIN_SECRET_KEY_LENGTH = 32
+
+
 def check_production_settings(app: Flask) -> None:
-    if app.config["ENV_NAME"] == "production" and app.config["SECRET_KEY"] in (None, "", DEFAULT_SECRET_KEY):
+    if app.config["ENV_NAME"] != "production":
+        return
+    secret = app.config["SECRET_KEY"]
+    if secret in (None, "", DEFAULT_SECRET_KEY):
         raise RuntimeError("SECRET_KEY must be set to a long random value in production")
+    if len(secret) < MIN_SECRET_KEY_LENGTH:
+        raise RuntimeError(f"SECRET_KEY must be at least {MIN_SECRET_KEY_LENGTH} characters long in production "
+                           f"(it has {len(secret)}); generate one with: python -c 'import secrets; "
+                           f"print(secrets.token_urlsafe(48))'")
+
+
+def check_media_settings(app: Flask) -> None:
+    """How coursesite/learning/media.py hands files out: a value it does not know would fail on every file."""
+    delivery = app.config["MEDIA_DELIVERY"]
+    if delivery in MEDIA_DELIVERIES:
+        return
+    allowed = " or ".join(repr(choice) for choice in MEDIA_DELIVERIES)
+    if delivery == "s3":
+        raise RuntimeError(f"MEDIA_DELIVERY='s3' is named in the design but not implemented yet: use {allowed}")
+    raise RuntimeError(f"MEDIA_DELIVERY must be {allowed}, not {delivery!r}")
+
+
+def check_proxy_settings(app: Flask) -> None:
+    """``TRUSTED_PROXY_HOPS`` (a whole number >= 0, from the environment or overrides) is stored as an int."""
+    hops = app.config["TRUSTED_PROXY_HOPS"]
+    if isinstance(hops, str):
+        try:
+            hops = int(hops)
+        except ValueError:
+            pass
+    if isinstance(hops, bool) or not isinstance(hops, int) or hops < 0:
+        raise RuntimeError(f"TRUSTED_PROXY_HOPS must be a whole number >= 0 (the proxies in front of the app "
+                           f"that set X-Forwarded-For and X-Forwarded-Proto; 0 for none), not {hops!r}")
+    app.config["TRUSTED_PROXY_HOPS"] = hops
+
+
+def register_proxy_fix(app: Flask) -> None:
+    """Behind ``TRUSTED_PROXY_HOPS`` proxies, take the client's address and scheme from their X-Forwarded-* headers,
+    so per-address rate limits and the audit log see the client rather than the proxy. With 0 the headers are ignored
+    (anyone can write them)."""
+    hops = app.config["TRUSTED_PROXY_HOPS"]
+    if hops:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
 
 
 def register_extensions(app: Flask) -> None:
@@ -111,8 +159,8 @@ def register_blueprints(app: Flask) -> None:
     from coursesite.billing.views import bp as billing_bp
     from coursesite.catalog.views import bp as catalog_bp
     from coursesite.health import bp as health_bp
+    from coursesite.learning.media import bp as media_bp
     from coursesite.learning.views import bp as learning_bp
-    from coursesite.media import bp as media_bp
 
     app.register_blueprint(auth)
     app.register_blueprint(account)

@@ -8,11 +8,24 @@ from pathlib import Path
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 INSTANCE_DIR = PROJECT_ROOT / "instance"
 DEFAULT_SECRET_KEY = "dev-only-not-secret"
+# How coursesite/learning/media.py hands out files; DESIGN.md also names s3, which is not implemented.
+MEDIA_DELIVERIES = ("send_file", "x-accel")
 
 
 def _env(name: str, default: str | None = None) -> str | None:
     value = os.environ.get(name)
     return value if value not in (None, "") else default
+
+
+def _env_count(name: str, default: int) -> int | str:
+    """A whole number from the environment; anything else is kept as written for ``create_app`` to refuse by name."""
+    value = _env(name)
+    if value is None:
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        return value
 
 
 class Config:
@@ -23,7 +36,9 @@ class Config:
     BASE_URL = _env("BASE_URL", "http://127.0.0.1:5000")
     REDIS_URL = _env("REDIS_URL")
     MEDIA_ROOT = _env("MEDIA_ROOT", str(INSTANCE_DIR / "media"))
-    MEDIA_DELIVERY = _env("MEDIA_DELIVERY", "send_file")
+    MEDIA_DELIVERY = _env("MEDIA_DELIVERY", "send_file")  # one of MEDIA_DELIVERIES (create_app checks)
+    # Proxies in front of the app whose X-Forwarded-For/-Proto are believed (ProxyFix); 0: none, headers ignored.
+    TRUSTED_PROXY_HOPS = _env_count("TRUSTED_PROXY_HOPS", 0)
     CONTENT_ROOT = _env("CONTENT_ROOT", str(PROJECT_ROOT / "content"))
     MAX_CONTENT_LENGTH = 16 * 1024 * 1024
 
@@ -78,7 +93,10 @@ class TestingConfig(Config):
     SQLALCHEMY_DATABASE_URI = _env("DATABASE_URL", "sqlite://")
     SESSION_COOKIE_SECURE = False
     REMEMBER_COOKIE_SECURE = False
+    # Tests never share state through Redis, whatever REDIS_URL says.
     CACHE_TYPE = "SimpleCache"
+    CACHE_REDIS_URL = None
+    RATELIMIT_STORAGE_URI = "memory://"
     # Tests that send mail point MAIL_SERVER at the loopback SMTP server of tests/mail_sink.py.
     MAIL_SERVER = None
 
@@ -86,6 +104,8 @@ class TestingConfig(Config):
 class ProductionConfig(Config):
     ENV_NAME = "production"
     FORCE_HTTPS = True
+    # gunicorn runs behind one TLS proxy (README, "Production").
+    TRUSTED_PROXY_HOPS = _env_count("TRUSTED_PROXY_HOPS", 1)
 
 
 CONFIGS = {

@@ -1,12 +1,12 @@
-"""Finding a lecture and its neighbours for the player page."""
+"""Finding a lecture and its neighbours for the player page, and the lectures or speaker a stored file belongs to."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
-from coursesite.catalog.models import Lecture, LectureSpeaker, Module
+from coursesite.catalog.models import Lecture, LectureSpeaker, Module, Speaker
 from coursesite.extensions import db
 
 
@@ -38,3 +38,22 @@ def find_lecture(module_slug: str, lecture_slug: str) -> LecturePlace | None:
                 next=lectures[index + 1] if index + 1 < len(lectures) else None,
             )
     return None
+
+
+def lectures_for_file(path: str) -> list[Lecture]:
+    """Every lecture of a published module that uses the stored file ``path`` (media, captions or slides).
+
+    Files are named by content hash and identical bytes are stored once, so one file may belong to several lectures,
+    in one module or in several. Preview lectures come first: they need no access check.
+    """
+    return list(db.session.scalars(
+        select(Lecture).join(Lecture.module).where(
+            Module.published.is_(True),
+            or_(Lecture.media_path == path, Lecture.captions_path == path, Lecture.slides_path == path),
+        ).order_by(Lecture.preview.desc(), Lecture.id)
+    ))
+
+
+def is_speaker_photo(path: str) -> bool:
+    """Is ``path`` the stored photo of a speaker?"""
+    return db.session.scalar(select(Speaker.id).where(Speaker.photo_path == path).limit(1)) is not None

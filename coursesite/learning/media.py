@@ -1,0 +1,79 @@
+"""Serving stored media: speaker photos to everyone, lecture files to those allowed to watch them.
+
+Only a file that a database row names is served: a speaker's stored photo, or the media, captions or slides of a
+lecture in a published module. A URL can therefore never reach another file under ``MEDIA_ROOT``, nor put anything
+of its own into the ``X-Accel-Redirect`` header nginx acts on. Everything else is a 404.
+"""
+from __future__ import annotations
+
+import mimetypes
+from pathlib import Path
+from urllib.parse import quote
+
+from flask import Blueprint, abort, current_app, send_from_directory
+from flask_login import current_user
+
+from coursesite.billing.access import can_watch
+from coursesite.catalog.models import Lecture
+from coursesite.learning.services import is_speaker_photo, lectures_for_file
+
+bp = Blueprint("media", __name__, url_prefix="/media")
+# Browsers only load caption tracks served as text/vtt; Python's table may not know the suffix.
+mimetypes.add_type("text/vtt", ".vtt")
+mimetypes.add_type("audio/mp4", ".m4a")
+
+# Photos and preview files are the same for everyone; a gated file may be kept by the learner's browser only.
+PUBLIC_MAX_AGE = 86400
+PRIVATE_MAX_AGE = 3600
+
+
+def deliver(path: str, *, public: bool):
+    """Send a stored file, or hand it to the front web server when ``MEDIA_DELIVERY=x-accel``.
+
+    ``path`` must come from the database (see the module docstring), never straight from the URL.
+    """
+    max_age = PUBLIC_MAX_AGE if public else PRIVATE_MAX_AGE
+    if current_app.config["MEDIA_DELIVERY"] == "x-accel":
+        response = current_app.response_class()
+        response.headers["X-Accel-Redirect"] = "/protected-media/" + quote(path, safe="/")
+        response.content_type = mimetypes.guess_type(path)[0] or "application/octet-stream"
+        response.cache_control.max_age = max_age
+    else:
+        response = send_from_directory(Path(current_app.config["MEDIA_ROOT"]), path, max_age=max_age)
+    response.cache_control.public = public
+    response.cache_control.private = None if public else True
+    return response
+
+
+def _may_name_a_stored_file(name: str) -> bool:
+    """Stored names are printable; a control character (a NUL that PostgreSQL refuses, CR/LF) names nothing."""
+    return name.isprintable()
+
+
+def may_watch_any(user, lectures: list[Lecture]) -> bool:
+    """May ``user`` watch at least one of ``lectures`` (one access check per module)?"""
+    checked_modules: set[int] = set()
+    for lecture in lectures:
+        if lecture.module_id in checked_modules and not lecture.preview:
+            continue
+        checked_modules.add(lecture.module_id)
+        if can_watch(user, lecture):
+            return True
+    return False
+
+
+@bp.get("/speakers/<name>")
+def speaker_photo(name: str):
+    path = f"speakers/{name}"
+    if not _may_name_a_stored_file(name) or not is_speaker_photo(path):
+        abort(404)
+    return deliver(path, public=True)
+
+
+@bp.get("/lectures/<name>")
+def lecture_file(name: str):
+    path = f"lectures/{name}"
+    lectures = lectures_for_file(path) if _may_name_a_stored_file(name) else []
+    if not may_watch_any(current_user, lectures):
+        abort(404)
+    return deliver(path, public=any(lecture.preview for lecture in lectures))
