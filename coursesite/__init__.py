@@ -135,23 +135,21 @@ def register_models() -> None:
     from coursesite.catalog import models as _catalog  # noqa: F401
 
 
-def register_sqlite_pragmas() -> None:
-    """WAL, foreign keys and a busy timeout on every SQLite connection (no-op for other databases)."""
-    if getattr(register_sqlite_pragmas, "done", False):
+def set_sqlite_pragmas(dbapi_connection, _record) -> None:
+    """WAL, foreign keys and a busy timeout on every SQLite connection (other databases are left alone)."""
+    if type(dbapi_connection).__module__ != "sqlite3":
         return
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
 
-    @event.listens_for(Engine, "connect")
-    def set_sqlite_pragmas(dbapi_connection, _record) -> None:
-        if type(dbapi_connection).__module__ != "sqlite3":
-            return
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=5000")
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.close()
 
-    register_sqlite_pragmas.done = True
+def register_sqlite_pragmas() -> None:
+    if not event.contains(Engine, "connect", set_sqlite_pragmas):
+        event.listen(Engine, "connect", set_sqlite_pragmas)
 
 
 def register_blueprints(app: Flask) -> None:

@@ -31,7 +31,6 @@ class PriceTier(CachedContent, TimestampMixin, db.Model):
     max_quantity: Mapped[int] = mapped_column(Integer, default=1)
     access_days: Mapped[int] = mapped_column(Integer, default=365)
     grants: Mapped[str] = mapped_column(String(20), default="access")
-    includes_certificate: Mapped[bool] = mapped_column(Boolean, default=False)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 
     module: Mapped[Module] = relationship()

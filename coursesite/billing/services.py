@@ -65,7 +65,8 @@ def tier_rule(tier: PriceTier) -> str:
         return f"At least {tier.min_quantity} seats, each with {tier.access_days} days of access"
     if tier.grants == "certificate":
         return "Per learner and module"
-    return f"1 seat, {tier.access_days} days of access"
+    rule = f"1 seat, {tier.access_days} days of access"
+    return f"{rule}; receipt in your organisation's name" if tier.code == "org_funded" else rule
 
 
 def format_money(cents: int, currency: str = "usd") -> str:

@@ -12,7 +12,8 @@ from coursesite.catalog.models import (
 from coursesite.extensions import db
 
 CE_HOUR_BANDS = {"short": (0, 6.0), "medium": (6.0, 12.0), "long": (12.0, 1000.0)}
-CE_HOUR_LABELS = {"short": "Up to 6 hours", "medium": "6 to 12 hours", "long": "More than 12 hours"}
+# Bands include their upper bound: a 6-hour module is "up to 6 hours".
+CE_HOUR_LABELS = {"short": "Up to 6 hours", "medium": "More than 6, up to 12 hours", "long": "More than 12 hours"}
 
 
 @dataclass(frozen=True)

@@ -57,3 +57,15 @@ def test_unknown_module_shows_friendly_404(page, live_server):
     assert response.status == 404
     assert page.get_by_role("heading", level=1).inner_text() == "Page not found"
     assert serious_violations(page) == []
+
+
+@pytest.mark.parametrize("path", ["/", "/catalog", "/modules/sample-module", "/modules/sample-module/lectures/first-steps"])
+def test_pages_fit_a_phone_screen(browser, live_server, path):
+    context = browser.new_context(viewport={"width": 375, "height": 740})
+    page = context.new_page()
+    try:
+        page.goto(live_server + path)
+        assert page.evaluate("document.documentElement.scrollWidth") <= 375
+        assert serious_violations(page) == []
+    finally:
+        context.close()
