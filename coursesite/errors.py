@@ -28,7 +28,7 @@ def reject_nul_bytes() -> None:
     checked by their forms, which can say which field is wrong: see ``accounts.forms.printable_text``.)"""
     if "\x00" in request.path:
         abort(404)
-    if any("\x00" in value for value in request.args.values()):
+    if any("\x00" in key or "\x00" in value for key, value in request.args.items(multi=True)):
         abort(400, "The address contained a character that is not allowed.")
 
 

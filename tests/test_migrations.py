@@ -18,16 +18,18 @@ def test_models_and_migrations_agree(app):
 
 
 def scratch_database_url(database_url: str, tmp_path) -> str:
-    """An empty database beside the test one, so going down to base does not disturb other tests."""
+    """An empty database beside the test one (named after it, so runs against other test databases never share
+    it), so going down to base does not disturb other tests."""
     if database_url.startswith("sqlite"):
         return f"sqlite:///{tmp_path / 'migrations.db'}"
     url = sa.engine.make_url(database_url)
+    scratch = f"{url.database}_migrations"
     admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
-        connection.execute(sa.text("DROP DATABASE IF EXISTS coursesite_migrations"))
-        connection.execute(sa.text("CREATE DATABASE coursesite_migrations"))
+        connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{scratch}"'))
+        connection.execute(sa.text(f'CREATE DATABASE "{scratch}"'))
     admin.dispose()
-    return url.set(database="coursesite_migrations").render_as_string(hide_password=False)
+    return url.set(database=scratch).render_as_string(hide_password=False)
 
 
 def table_names(engine) -> set[str]:

@@ -39,8 +39,8 @@ def snapshot() -> dict:
         ),
         "guides": [(g.slug, g.position, g.title, g.summary, g.body) for g in module.guides],
         "glossary": [(t.term, t.slug, t.definition, t.related) for t in module.glossary],
-        "references": [(r.key, r.kind, r.authors, r.year, r.title, r.container, r.doi, r.seminal)
-                       for r in module.references],
+        "references": [(r.position, r.key, r.kind, r.authors, r.year, r.title, r.container, r.publisher, r.volume,
+                        r.issue, r.pages, r.doi, r.url, r.seminal, r.annotation) for r in module.references],
         "prices": sorted((t.code, t.unit_amount, t.min_quantity, t.grants) for t in db.session.scalars(select(PriceTier))),
         "quiz": (quiz.pass_percent, quiz.questions_per_attempt, quiz.max_attempts, quiz.time_limit_minutes),
         "questions": [(q.key, q.objective, q.prompt, q.explanation, q.active, [(c.text, c.correct) for c in q.choices])
@@ -168,10 +168,10 @@ def _two_correct_choices(root: Path) -> None:
 
 
 BROKEN = [
-    (_break_yaml, "module.yaml:8", "malformed YAML"),
+    (_break_yaml, "module.yaml:9", "but got ':' (while parsing a flow sequence at line 8)"),
     (_broken_front_matter, "02-in-conversation.md:3", "malformed YAML"),
     (_unknown_speaker, "02-in-conversation.md:4: speakers", "unknown speaker 'nobody-known'"),
-    (_duplicate_slug, "03-first-steps.md", "duplicate slug 'first-steps'"),
+    (_duplicate_slug, "03-first-steps.md: file name", "duplicate slug 'first-steps'"),
     (_missing_captions, "01-first-steps.md:8: captions", "file '01-first-steps.vtt' is missing"),
     (_negative_duration, "01-first-steps.md:6: duration", "must be at least 1"),
     (_captions_not_webvtt, "01-first-steps.vtt:1", "not a valid WebVTT file"),
@@ -252,6 +252,27 @@ def _nul_in_text(root: Path) -> None:
     _replace(root / "sample-module" / "module.yaml", "subtitle: Used by the tests", 'subtitle: "Used\\0by the tests"')
 
 
+def _broken_cue_timing(root: Path) -> None:
+    # webvtt-py would drop this cue silently: the learner would lose a line of speech.
+    _replace(root / "sample-module" / "lectures" / "01-first-steps.vtt", "00:00:02.000 -->", "00:00:0x.000 -->")
+
+
+def _comma_cue_timing(root: Path) -> None:
+    _replace(root / "sample-module" / "lectures" / "01-first-steps.vtt", "00:00:02.000 -->", "00:00:02,000 -->")
+
+
+def _nul_in_lecture_notes(root: Path) -> None:
+    _replace(root / "sample-module" / "lectures" / "01-first-steps.md", "Notes with", "Notes\x00 with")
+
+
+def _voice_of_someone_else(root: Path) -> None:
+    _replace(root / "sample-module" / "lectures" / "02-in-conversation.vtt", "<v Bo Fixture>", "<v Sigmund Freud>")
+
+
+def _duplicate_front_matter_key(root: Path) -> None:
+    _replace(root / "sample-module" / "lectures" / "01-first-steps.md", "preview: true", "preview: true\nkind: interview")
+
+
 def _speakers_not_a_list(root: Path) -> None:
     (root / "speakers.yaml").write_text("slug: ada-testwright\n")
 
@@ -264,6 +285,11 @@ MORE_BROKEN = [
     (_slug_too_long, f"01-{'a' * 81}.md", "longer than 80 characters"),
     (_nul_in_text, "module.yaml:2: subtitle", "contains a control character"),
     (_speakers_not_a_list, "speakers.yaml:1", "must be a list"),
+    (_broken_cue_timing, "01-first-steps.vtt:6", "is not WebVTT"),
+    (_comma_cue_timing, "01-first-steps.vtt:6", "is not WebVTT"),
+    (_nul_in_lecture_notes, "01-first-steps.md:11", "contains a control character"),
+    (_voice_of_someone_else, "02-in-conversation.vtt:6", "voiced by 'Sigmund Freud', who is not a speaker"),
+    (_duplicate_front_matter_key, "01-first-steps.md:10", "duplicate key 'kind' (first at line 3)"),
 ]
 
 

@@ -15,7 +15,8 @@ import webvtt
 from webvtt.errors import MalformedCaptionError, MalformedFileError
 
 from coursesite.catalog.content.sections import ContentSection
-from coursesite.catalog.content.yamlfields import Fields, Report, load_yaml, load_yaml_list, slug_problem
+from coursesite.catalog.content.yamlfields import (CONTROL_RE, Fields, Report, load_yaml, load_yaml_list,
+                                                   slug_problem)
 from coursesite.catalog.models import LECTURE_KINDS, LEVELS
 
 LECTURE_FILE_RE = re.compile(r"^(\d{2})-([a-z0-9]+(?:-[a-z0-9]+)*)\.md$")
@@ -28,6 +29,8 @@ REFERENCE_KINDS = ("article", "book", "chapter", "report")
 DURATION_TOLERANCE = 1.0  # seconds between the declared duration and the media's
 CAPTION_SLACK = 0.05  # seconds a last cue may pass the media's end (encoder rounding)
 MAX_MARKDOWN = 60_000
+_VTT_TIME = r"(?:\d{2,}:)?[0-5]\d:[0-5]\d\.\d{3}"
+VTT_TIMING_RE = re.compile(rf"^{_VTT_TIME}[ \t]+-->[ \t]+{_VTT_TIME}(?:[ \t].*)?$")
 
 
 @dataclass
@@ -217,7 +220,7 @@ def _read_lectures(folder: Path, speakers: dict[str, SpeakerData] | None, report
         if position in positions:
             report.error(path, f"position {position:02d} is also used by {positions[position]}")
         if slug in slugs:
-            report.error(path, f"duplicate slug {slug!r} (also {slugs[slug]})")
+            report.error(path, f"duplicate slug {slug!r} (also {slugs[slug]})", field="file name")
         positions[position], slugs[slug] = path.name, path.name
         lecture = _read_lecture(path, position, slug, speakers, report)
         if lecture:
@@ -244,6 +247,7 @@ def _read_lecture(path: Path, position: int, slug: str, speakers: dict[str, Spea
     slides = _sibling_file(path, fields, "slides", {".pdf"}, required=False)
     if len(body) > MAX_MARKDOWN:
         report.error(path, f"notes are {len(body)} characters long; the limit is {MAX_MARKDOWN}")
+    check_control_characters(path, report)
     media_length = _media_length(media, fields) if media else None
     if media_length is not None and duration >= 1 and abs(media_length - duration) > DURATION_TOLERANCE:
         fields.error("duration", f"says {duration:g} s but the media lasts {media_length:.1f} s")
@@ -257,7 +261,7 @@ def _read_lecture(path: Path, position: int, slug: str, speakers: dict[str, Spea
         duration=round(duration, 1),
         preview=fields.bool("preview"),
         media=media, captions=captions, slides=slides,
-        cues=_read_captions(captions, media_length, report) if captions else [],
+        cues=_read_captions(captions, media_length, _voices(speaker_slugs, speakers), report) if captions else [],
     )
     return lecture if media and captions else None
 
@@ -291,14 +295,47 @@ def _media_length(media: Path, fields: Fields) -> float | None:
     return float(info.info.length)
 
 
-def _read_captions(path: Path, media_length: float | None, report: Report) -> list[dict[str, Any]]:
+def _voices(speaker_slugs: list[str], speakers: dict[str, SpeakerData] | None) -> set[str] | None:
+    """The names a caption's ``<v Name>`` may carry: the lecture's own speakers (None: speakers.yaml is broken)."""
+    if speakers is None:
+        return None
+    return {speakers[slug].name for slug in speaker_slugs if slug in speakers}
+
+
+def check_control_characters(path: Path, report: Report) -> None:
+    """Control characters (NUL above all) that PostgreSQL refuses and no page should show, with their line."""
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if CONTROL_RE.search(line):
+            report.error(path, "contains a control character (such as NUL)", line=number)
+            return
+
+
+def _timing_lines(path: Path, report: Report) -> list[int] | None:
+    """The line numbers of the cue timings; None after reporting the first one that is not WebVTT.
+
+    webvtt-py silently drops a cue whose timing it cannot parse, so each timing line is checked here first."""
+    numbers = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if "-->" not in line:
+            continue
+        if not VTT_TIMING_RE.match(line):
+            report.error(path, f"cue timing {line.strip()[:80]!r} is not WebVTT (HH:MM:SS.mmm --> HH:MM:SS.mmm)",
+                         line=number)
+            return None
+        numbers.append(number)
+    return numbers
+
+
+def _read_captions(path: Path, media_length: float | None, voices: set[str] | None,
+                   report: Report) -> list[dict[str, Any]]:
     try:
         captions = webvtt.read(str(path))
     except (MalformedFileError, MalformedCaptionError, UnicodeDecodeError, ValueError) as exc:
         report.error(path, f"not a valid WebVTT file: {exc}", line=1)
         return []
-    timing_lines = [number for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
-                    if "-->" in line]
+    timing_lines = _timing_lines(path, report)
+    if timing_lines is None:
+        return []
     cues, previous_end = [], 0.0
     for number, caption in enumerate(captions.captions, start=1):
         start = caption.start_time.in_milliseconds() / 1000
@@ -314,6 +351,11 @@ def _read_captions(path: Path, media_length: float | None, report: Report) -> li
         text = caption.text.strip()
         if not text:
             report.error(path, f"{where} has no text", line=line)
+        if CONTROL_RE.search(text):
+            report.error(path, f"{where} contains a control character (such as NUL)", line=line)
+        if caption.voice and voices is not None and caption.voice not in voices:
+            report.error(path, f"{where} is voiced by {caption.voice!r}, who is not a speaker of this lecture "
+                               f"(speakers: {', '.join(sorted(voices)) or 'none'})", line=line)
         cues.append({"start": round(start, 3), "end": round(end, 3), "speaker": caption.voice, "text": text})
         previous_end = end
     if not cues:
@@ -339,6 +381,7 @@ def _read_guides(folder: Path, report: Report) -> list[dict[str, Any]]:
         fields.unknown({"title", "position", "summary"})
         if not body:
             report.error(path, "the guide has no text")
+        check_control_characters(path, report)
         if len(body) > MAX_MARKDOWN:
             report.error(path, f"is {len(body)} characters long; the limit is {MAX_MARKDOWN}")
         guides.append({

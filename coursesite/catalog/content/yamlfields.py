@@ -29,6 +29,14 @@ class _LineLoader(yaml.SafeLoader):
     line_offset = 0
 
     def construct_mapping(self, node, deep=False):
+        seen: dict[object, int] = {}
+        for key_node, _ in node.value:
+            line = key_node.start_mark.line + 1 + self.line_offset
+            if isinstance(key_node.value, str) and key_node.value in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"duplicate key {key_node.value!r} (first at line {seen[key_node.value]})",
+                    key_node.start_mark)
+            seen[key_node.value] = line
         mapping = LineDict(super().construct_mapping(node, deep=True))
         mapping.line = node.start_mark.line + 1 + self.line_offset
         mapping.lines = {
@@ -99,10 +107,16 @@ def load_yaml(path: Path, report: Report, *, text: str | None = None, line_offse
     try:
         return loader.get_single_data()
     except yaml.YAMLError as exc:
-        # The context mark is where the broken construct began (an unclosed bracket or quote): where to look.
-        mark = getattr(exc, "context_mark", None) or getattr(exc, "problem_mark", None)
+        # The problem mark is where the parser gave up; the context mark, when it differs, is where the broken
+        # construct (an unclosed bracket or quote) began: both help a person find the mistake.
+        problem_mark = getattr(exc, "problem_mark", None)
+        context_mark = getattr(exc, "context_mark", None)
+        mark = problem_mark or context_mark
         line = mark.line + 1 + line_offset if mark else None
         problem = getattr(exc, "problem", None) or str(exc)
+        if problem_mark and context_mark and context_mark.line != problem_mark.line:
+            context = getattr(exc, "context", None) or "the construct"
+            problem += f" ({context} at line {context_mark.line + 1 + line_offset})"
         report.error(path, f"malformed YAML: {problem}", line=line)
         return None
     finally:
