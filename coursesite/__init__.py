@@ -45,6 +45,7 @@ def create_app(config_name: str | None = None, overrides: dict[str, Any] | None 
     register_proxy_fix(app)
     register_extensions(app)
     register_models()
+    register_hook_receivers()
     register_sqlite_pragmas()
     register_blueprints(app)
     register_content_sections(app)
@@ -68,6 +69,8 @@ def check_production_settings(app: Flask) -> None:
         raise RuntimeError(f"SECRET_KEY must be at least {MIN_SECRET_KEY_LENGTH} characters long in production "
                            f"(it has {len(secret)}); generate one with: python -c 'import secrets; "
                            f"print(secrets.token_urlsafe(48))'")
+    from coursesite.billing.gateway import check_production_settings as check_payment_settings
+    check_payment_settings(app)
 
 
 def check_media_settings(app: Flask) -> None:
@@ -133,6 +136,14 @@ def register_models() -> None:
     from coursesite.assessment import models as _assessment  # noqa: F401
     from coursesite.billing import models as _billing  # noqa: F401
     from coursesite.catalog import models as _catalog  # noqa: F401
+    from coursesite.organizations import models as _organizations  # noqa: F401
+
+
+def register_hook_receivers() -> None:
+    """Connect receivers to other packages' hooks (blinker keeps one connection per receiver, however many apps)."""
+    from coursesite.organizations.hooks import connect_billing_hooks
+
+    connect_billing_hooks()
 
 
 def set_sqlite_pragmas(dbapi_connection, _record) -> None:
@@ -159,6 +170,7 @@ def register_blueprints(app: Flask) -> None:
     from coursesite.health import bp as health_bp
     from coursesite.learning.media import bp as media_bp
     from coursesite.learning.views import bp as learning_bp
+    from coursesite.organizations.views import bp as organizations_bp
 
     app.register_blueprint(auth)
     app.register_blueprint(account)
@@ -168,6 +180,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(health_bp)
     app.register_blueprint(learning_bp)
     app.register_blueprint(media_bp)
+    app.register_blueprint(organizations_bp)
 
 
 def register_content_sections(app: Flask) -> None:
@@ -184,8 +197,10 @@ def register_account_data(app: Flask) -> None:
     See coursesite/accounts/personal_data.py: a package with personal data adds its AccountDataPart here.
     """
     from coursesite.accounts.personal_data import ACCOUNT_DATA
+    from coursesite.billing.personal_data import BILLING_DATA
+    from coursesite.organizations.personal_data import ORGANIZATIONS_DATA
 
-    app.extensions["account_data"] = [ACCOUNT_DATA]
+    app.extensions["account_data"] = [ACCOUNT_DATA, BILLING_DATA, ORGANIZATIONS_DATA]
 
 
 def register_template_helpers(app: Flask) -> None:

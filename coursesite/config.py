@@ -66,7 +66,11 @@ class Config:
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_SECURE = True
-    REMEMBER_COOKIE_DURATION = timedelta(days=30)
+    REMEMBER_COOKIE_DURATION = timedelta(days=30)  # also the server-side lifetime of a remembered login
+    # A login without remember-me ends after this, however active (accounts/sessions.py); last_seen_at is written at
+    # most once per touch interval, not on every request.
+    LOGIN_SESSION_LIFETIME = timedelta(hours=12)
+    LOGIN_SESSION_TOUCH_INTERVAL = timedelta(minutes=5)
     WTF_CSRF_TIME_LIMIT = None
     FORCE_HTTPS = False
     # Fragments of public pages are cached per content revision (see coursesite/caching.py).

@@ -15,6 +15,8 @@ from coursesite.billing.access import access_ends, grant_entitlement
 from coursesite.catalog.models import Module
 from coursesite.extensions import db
 from coursesite.models_base import utcnow
+from coursesite.organizations.models import Organization, OrganizationMember, Seat, SeatLicence
+from coursesite.organizations.services import create_licence, new_nonce, seat_entitlement
 
 ACCESS_DAYS = 365
 
@@ -36,7 +38,15 @@ DEMO_ACCOUNTS = (
                 Profile("Idris Abernethy", "Programme editor")),
     DemoAccount("admin@demo.example.org", "admin-demo-passphrase", "admin",
                 Profile("Wen Okonkwo-Hale", "Site administrator")),
+    DemoAccount("institution@demo.example.org", "institution-demo-passphrase", "learner",
+                Profile("Marguerite Osei-Brandt", "Training director")),
 )
+LEARNER_EMAIL = "learner@demo.example.org"
+INSTITUTION_ADMIN_EMAIL = "institution@demo.example.org"
+ORGANIZATION_NAME = "Northfield Counselling Centre"
+LICENCE_MODULE = "advances-in-relational-psychotherapy"
+LICENCE_SEATS = 6
+INVITED_COLLEAGUE = "colleague@demo.example.org"
 
 
 def load_demo_accounts() -> list[str]:
@@ -50,6 +60,7 @@ def load_demo_accounts() -> list[str]:
             done.append(f"created {account.role} {account.email}")
         if account.access_to_every_module:
             done += _give_access(user)
+    done += _organization(user_by_email(INSTITUTION_ADMIN_EMAIL), user_by_email(LEARNER_EMAIL))
     db.session.commit()
     return done
 
@@ -71,4 +82,52 @@ def _give_access(user: User) -> list[str]:
                 grant_entitlement(user.id, module.id, kind=kind, days=ACCESS_DAYS, source="grant",
                                   source_ref="demo")
                 done.append(f"granted {kind} to {module.slug} for {user.email}")
+    return done
+
+
+def _licence_module() -> Module | None:
+    """The demo licence's module; with other content (tests), the first published module."""
+    published = select(Module).where(Module.published.is_(True))
+    return (db.session.scalar(published.where(Module.slug == LICENCE_MODULE))
+            or db.session.scalar(published.order_by(Module.title).limit(1)))
+
+
+def _organization(admin: User, learner: User) -> list[str]:
+    """Northfield Counselling Centre: the institution admin runs it; a 6-seat licence (no order: source "demo")
+    with the demo learner seated and a colleague invited."""
+    done = []
+    organization = db.session.scalar(select(Organization).where(Organization.name == ORGANIZATION_NAME,
+                                                                Organization.kind == "institution"))
+    if organization is None:
+        organization = Organization(name=ORGANIZATION_NAME, kind="institution")
+        db.session.add(organization)
+        done.append(f"created organisation {ORGANIZATION_NAME}")
+    if db.session.scalar(select(OrganizationMember).where(OrganizationMember.organization == organization,
+                                                          OrganizationMember.user_id == admin.id)) is None:
+        db.session.add(OrganizationMember(organization=organization, user_id=admin.id, role="admin"))
+        done.append(f"created admin membership of {admin.email}")
+    module = _licence_module()
+    if module is None:
+        return done
+    db.session.flush()
+    licence = db.session.scalar(select(SeatLicence).where(SeatLicence.organization_id == organization.id,
+                                                          SeatLicence.module_id == module.id,
+                                                          SeatLicence.source == "demo"))
+    if licence is None:
+        licence = create_licence(organization, module, LICENCE_SEATS, utcnow(), ACCESS_DAYS, source="demo")
+        db.session.flush()
+        done.append(f"created a {LICENCE_SEATS}-seat licence for {module.slug}")
+    seats = {seat.email: seat for seat in db.session.scalars(select(Seat).where(Seat.licence_id == licence.id))}
+    if learner.email not in seats:
+        now = utcnow()
+        seat = Seat(licence=licence, email=learner.email, user_id=learner.id, status="active",
+                    invitation_nonce=new_nonce(), invited_at=now, sent_at=now, accepted_at=now)
+        db.session.add(seat)
+        db.session.flush()
+        seat_entitlement(seat, now)
+        done.append(f"created seat of {learner.email}")
+    if INVITED_COLLEAGUE not in seats:
+        db.session.add(Seat(licence=licence, email=INVITED_COLLEAGUE, status="invited",
+                            invitation_nonce=new_nonce(), invited_at=utcnow()))
+        done.append(f"created invitation of {INVITED_COLLEAGUE}")
     return done

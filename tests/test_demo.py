@@ -10,6 +10,7 @@ from coursesite.billing.models import Entitlement
 from coursesite.catalog.models import Module
 from coursesite.demo import DEMO_ACCOUNTS
 from coursesite.extensions import db
+from coursesite.organizations.models import Organization, OrganizationMember, Seat, SeatLicence
 
 
 def test_demo_load_imports_content_and_creates_accounts_once(app, runner):
@@ -22,9 +23,38 @@ def test_demo_load_imports_content_and_creates_accounts_once(app, runner):
     module = db.session.scalar(select(Module))
     roles = dict(db.session.execute(select(User.email, User.role)).all())
     assert roles == {account.email: account.role for account in DEMO_ACCOUNTS}
-    learner = db.session.scalar(select(User).where(User.role == "learner"))
+    learner = db.session.scalar(select(User).where(User.email == "learner@demo.example.org"))
     assert has_access(learner, module.id) and has_entitlement(learner, module.id, "certificate")
-    assert db.session.scalar(select(func.count()).select_from(Entitlement)) == 2
+    sources = dict(db.session.execute(select(Entitlement.source, func.count()).group_by(Entitlement.source)).all())
+    assert sources == {"grant": 2, "seat": 1}  # the learner's grants, and their seat at the demo institution
+
+
+def test_demo_institution_admin_runs_an_organisation_with_seats(app, runner):
+    assert runner.invoke(args=["demo", "load"]).exit_code == 0
+    first = snapshot()
+    second = runner.invoke(args=["demo", "load"])
+    assert second.exit_code == 0 and "created" not in second.output
+    assert snapshot() == first
+    admin = db.session.scalar(select(User).where(User.email == "institution@demo.example.org"))
+    assert (admin.full_name, admin.profession, admin.role) == ("Marguerite Osei-Brandt", "Training director",
+                                                               "learner")
+    organization = db.session.scalar(select(Organization))
+    assert (organization.name, organization.kind) == ("Northfield Counselling Centre", "institution")
+    member = db.session.scalar(select(OrganizationMember))
+    assert (member.organization_id, member.user_id, member.role) == (organization.id, admin.id, "admin")
+    licence = db.session.scalar(select(SeatLicence))
+    assert (licence.seats, licence.order_id, licence.source) == (6, None, "demo")
+    seats = {seat.email: seat.status for seat in db.session.scalars(select(Seat))}
+    assert seats == {"learner@demo.example.org": "active", "colleague@demo.example.org": "invited"}
+    from coursesite.accounts.services import authenticate
+
+    assert authenticate("institution@demo.example.org", "institution-demo-passphrase").id == admin.id
+
+
+def snapshot() -> dict[str, int]:
+    db.session.expire_all()
+    return {model.__name__: db.session.scalar(select(func.count()).select_from(model))
+            for model in (User, Organization, OrganizationMember, SeatLicence, Seat, Entitlement)}
 
 
 def test_demo_accounts_can_log_in(app, runner, client):

@@ -217,3 +217,42 @@ def test_cookies_are_secure_everywhere_but_in_debug():
             assert config.SESSION_COOKIE_SECURE and config.REMEMBER_COOKIE_SECURE, name
         assert config.SESSION_COOKIE_HTTPONLY and config.SESSION_COOKIE_SAMESITE == "Lax", name
         assert config.REMEMBER_COOKIE_HTTPONLY and config.REMEMBER_COOKIE_SAMESITE == "Lax", name
+
+
+@pytest.mark.parametrize("referrer, back", [
+    ("http://localhost/account/email?from=menu", 'href="/account/email?from=menu">Back to the form'),
+    ("https://evil.example/account/email", 'href="/">Home'),
+    ("http://localhost//evil.example/x", 'href="/">Home'),
+    (None, 'href="/">Home'),
+])
+def test_a_form_with_an_expired_token_gets_a_page_that_says_so_and_leads_back(app, clients, referrer, back):
+    headers = {"Referer": referrer} if referrer else {}
+    response = clients["admin"].post("/account/email", data={"csrf_token": "expired"}, headers=headers)
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "This form has expired" in page and "CSRF" in page and "Nothing was changed." in page
+    assert back in page
+
+
+@pytest.mark.parametrize("url, data", [
+    ("/auth/login", {"email": "admin@example.org\x00", "password": PASSWORD}),
+    ("/auth/login", {"email": "admin@example.org", "password": "pass\x00word"}),
+    ("/auth/reset", {"email": "\x00@example.org"}),
+    ("/auth/register", {"email": "x@example.org", "password": PASSWORD, "password_repeat": PASSWORD,
+                        "full_name": "Ada\x00", "profession": "Psychologist"}),
+    ("/auth/login", {"email\x00": "admin@example.org", "password": PASSWORD}),
+])
+def test_a_nul_byte_in_any_form_field_gets_a_clear_400_on_every_database(app, clients, url, data):
+    client = clients["visitor"]
+    response = client.post(url, data={**data, "csrf_token": csrf_token(client, "/auth/login")})
+    assert response.status_code == 400
+    assert "contained an invisible NUL character" in response.get_data(as_text=True)
+
+
+def test_a_nul_byte_in_the_account_forms_gets_a_clear_400(app, clients):
+    client = clients["admin"]
+    for url, data in (("/account", {"full_name": "A\x00", "profession": "P"}),
+                      ("/account/email", {"email": "new\x00@example.org", "current_password": PASSWORD})):
+        response = client.post(url, data={**data, "csrf_token": csrf_token(client, "/account")})
+        assert response.status_code == 400, url
+        assert "contained an invisible NUL character" in response.get_data(as_text=True)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import unicodedata
+from datetime import date
 
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -13,7 +14,13 @@ from coursesite.accounts.models import (
     EMAIL_MAX, FULL_NAME_MAX, LICENCE_JURISDICTION_MAX, LICENCE_NUMBER_MAX, PROFESSION_MAX,
 )
 from coursesite.accounts.passwords import PASSWORD_MAX, PASSWORD_MIN, password_problem
-from coursesite.accounts.services import AccountError, Profile, validated_email
+from coursesite.accounts.services import AccountError, Profile, clean_text, validated_email
+
+# Format characters (Unicode Cf) that names need: ZERO WIDTH NON-JOINER and JOINER shape Persian, Arabic and Indic
+# script. Every other Cf (bidi overrides and isolates U+202A-U+202E, U+2066-U+2069, soft hyphen, BOM...) stays out.
+JOINERS = {"\u200c", "\u200d"}
+# The audit page's dates: wide enough for any event, narrow enough that date arithmetic never overflows.
+FIRST_DATE, LAST_DATE = date(1970, 1, 1), date(2999, 12, 31)
 
 
 def valid_email(_form, field) -> None:
@@ -24,9 +31,28 @@ def valid_email(_form, field) -> None:
 
 
 def printable_text(_form, field) -> None:
-    """Letters from any script are welcome; control characters (which a keyboard does not type) are not."""
-    if any(unicodedata.category(char) in ("Cc", "Cf", "Cs", "Co", "Cn") for char in field.data or ""):
+    """Letters from any script are welcome, with the joiners some scripts need; control characters are not."""
+    if any(unicodedata.category(char) in ("Cc", "Cf", "Cs", "Co", "Cn") and char not in JOINERS
+           for char in field.data or ""):
         raise ValidationError("Remove the invisible or control characters from this field.")
+
+
+def stored_length(max_length: int):
+    """The length limit on the text as stored (NFC, whitespace folded: services.clean_text), which can be longer
+    than what was typed: NFC decomposes some letters ("\u0958" becomes two characters). Goes after
+    ``Length(max=max_length)``, which already reports text too long as typed."""
+    def check(_form, field) -> None:
+        typed = field.data or ""
+        stored = len(clean_text(typed))
+        if len(typed) <= max_length < stored:
+            raise ValidationError(f"Field cannot be longer than {max_length} characters: in the standard Unicode "
+                                  f"form we store, this text has {stored}.")
+    return check
+
+
+def plausible_date(_form, field) -> None:
+    if field.data and not FIRST_DATE <= field.data <= LAST_DATE:
+        raise ValidationError(f"Choose a date between {FIRST_DATE.isoformat()} and {LAST_DATE.isoformat()}.")
 
 
 def acceptable_password(email_field: str | None = None):
@@ -63,16 +89,18 @@ def current_password_field(label: str = "Current password") -> PasswordField:
 
 class ProfileFields:
     full_name = StringField("Full name, exactly as it should appear on your certificates", validators=[
-        DataRequired("Enter your full name."), Length(max=FULL_NAME_MAX), printable_text,
+        DataRequired("Enter your full name."), Length(max=FULL_NAME_MAX), stored_length(FULL_NAME_MAX),
+        printable_text,
     ], render_kw={"autocomplete": "name"})
     profession = StringField("Profession", validators=[
-        DataRequired("Enter your profession, e.g. clinical psychologist."), Length(max=PROFESSION_MAX), printable_text,
+        DataRequired("Enter your profession, e.g. clinical psychologist."), Length(max=PROFESSION_MAX),
+        stored_length(PROFESSION_MAX), printable_text,
     ], render_kw={"autocomplete": "organization-title"})
     licence_number = StringField("Licence number (optional)", validators=[
-        Optional(), Length(max=LICENCE_NUMBER_MAX), printable_text,
+        Optional(), Length(max=LICENCE_NUMBER_MAX), stored_length(LICENCE_NUMBER_MAX), printable_text,
     ])
     licence_jurisdiction = StringField("Issuing jurisdiction (optional)", validators=[
-        Optional(), Length(max=LICENCE_JURISDICTION_MAX), printable_text,
+        Optional(), Length(max=LICENCE_JURISDICTION_MAX), stored_length(LICENCE_JURISDICTION_MAX), printable_text,
     ])
 
     def validate(self, extra_validators=None) -> bool:
@@ -141,8 +169,9 @@ class AuditFilterForm(Form):
 
     action = SelectField("Action", choices=[], validate_choice=False, validators=[Optional(), Length(max=64)])
     actor = StringField("Actor's email contains", validators=[Optional(), Length(max=EMAIL_MAX)])
-    date_from = DateField("From", validators=[Optional()])
-    date_to = DateField("To", validators=[Optional()])
+    target = StringField("Target: user email or id, or e.g. modules:7", validators=[Optional(), Length(max=EMAIL_MAX)])
+    date_from = DateField("From", validators=[Optional(), plausible_date])
+    date_to = DateField("To", validators=[Optional(), plausible_date])
 
     def validate_date_to(self, field) -> None:
         if field.data and self.date_from.data and field.data < self.date_from.data:

@@ -1,12 +1,11 @@
 """Users, roles, authentication, profile, email tokens and the audit log."""
 from __future__ import annotations
 
-import secrets
 from datetime import datetime
 from typing import Any
 
 from flask_login import UserMixin
-from sqlalchemy import JSON, CheckConstraint, DateTime, ForeignKey, String, event
+from sqlalchemy import JSON, Boolean, CheckConstraint, DateTime, ForeignKey, String, event
 from sqlalchemy.orm import Mapped, ORMExecuteState, Session, mapped_column, relationship
 
 from coursesite.extensions import db
@@ -21,10 +20,7 @@ FULL_NAME_MAX = 120
 PROFESSION_MAX = 80
 LICENCE_NUMBER_MAX = 40
 LICENCE_JURISDICTION_MAX = 80
-
-
-def new_session_token() -> str:
-    return secrets.token_urlsafe(24)
+USER_AGENT_MAX = 200
 
 
 class User(UserMixin, TimestampMixin, db.Model):
@@ -40,17 +36,35 @@ class User(UserMixin, TimestampMixin, db.Model):
     licence_jurisdiction: Mapped[str] = mapped_column(String(LICENCE_JURISDICTION_MAX), default="")
     role: Mapped[str] = mapped_column(String(20), default="learner")
     confirmed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    # Part of the login session's user id (see get_id): replacing it ends every session and remember-me cookie.
-    session_token: Mapped[str] = mapped_column(String(64), default=new_session_token)
+    # An email change waiting for its link to be followed: only the link carrying the latest nonce works, once.
+    pending_email: Mapped[str | None] = mapped_column(String(EMAIL_MAX))
+    pending_email_nonce: Mapped[str | None] = mapped_column(String(32))
+    # When "you already have an account" was last mailed (at most once an hour, see services.send_already_registered).
+    already_registered_mailed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # Set when the person deleted their account: the row stays (CE records point at it), the personal data goes.
     deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
-    def get_id(self) -> str:
-        """Flask-Login's alternative token: the session and the remember-me cookie hold id and session token."""
-        return f"{self.id}:{self.session_token}"
+    # The token of the login session (UserSession) this object was loaded through or just started; never stored.
+    # accounts.sessions sets it; Flask-Login keeps it in the session and the remember-me cookie (see get_id).
+    login_token = None
 
-    def end_all_sessions(self) -> None:
-        self.session_token = new_session_token()
+    def get_id(self) -> str:
+        """Flask-Login's alternative id: the login session's random token, never the user id itself."""
+        if not self.login_token:
+            raise RuntimeError(f"{self!r} has no login session: start one with accounts.sessions.start")
+        return self.login_token
+
+    def __eq__(self, other: object) -> bool:
+        """The same account (UserMixin would compare login sessions)."""
+        if not isinstance(other, User):
+            return NotImplemented
+        return self is other or (self.id is not None and self.id == other.id)
+
+    def __ne__(self, other: object) -> bool:
+        equal = self.__eq__(other)
+        return equal if equal is NotImplemented else not equal
+
+    __hash__ = object.__hash__
 
     @property
     def is_active(self) -> bool:
@@ -68,12 +82,35 @@ class User(UserMixin, TimestampMixin, db.Model):
         return f"<User {self.id} {self.email}>"
 
 
+class UserSession(db.Model):
+    """One login on one device. The browser holds a random token (in the Flask session and the remember-me cookie);
+    the row holds its SHA-256, so a database leak yields no usable session. See accounts.sessions."""
+
+    __tablename__ = "user_sessions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    remember: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # Updated at most every LOGIN_SESSION_TOUCH_INTERVAL, not on every request.
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # Absolute: no activity extends it.
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    user_agent: Mapped[str] = mapped_column(String(USER_AGENT_MAX), default="")
+    ip_address: Mapped[str | None] = mapped_column(String(45))
+
+    def __repr__(self) -> str:
+        return f"<UserSession {self.id} of user {self.user_id}>"
+
+
 class AppendOnlyError(RuntimeError):
     """Raised when code tries to change or remove an audit event."""
 
 
 class AuditEvent(db.Model):
-    """Who did what to which object, from where and when. Rows are only ever added (see the listeners below)."""
+    """Who did what to which object, from where and when. Rows are only ever added: the listeners below stop the
+    ORM, and database triggers (migration c3f1a9e2b7d4) refuse UPDATE and DELETE from anything else."""
 
     __tablename__ = "audit_events"
     id: Mapped[int] = mapped_column(primary_key=True)

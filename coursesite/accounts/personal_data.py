@@ -15,7 +15,9 @@ Each package that keeps data about a person describes it once as an ``AccountDat
 
 Deletion keeps the ``users`` row, so every foreign key stays valid, and anonymises it: the email becomes a unique
 address under the reserved ``.invalid`` domain, names and licence are cleared, the password can no longer match and
-every session ends.
+every session ends (its rows, which name a browser and an address, are removed). The audit log is append-only (the
+database refuses UPDATE and DELETE), so its events about the person stay as they are: they name the account by id, and
+keep the address the request came from (see docs/accounts.md, "Retention").
 """
 from __future__ import annotations
 
@@ -26,10 +28,10 @@ from typing import Any
 
 from flask import current_app
 
-from coursesite.accounts import passwords
+from coursesite.accounts import sessions
 from coursesite.accounts.audit import events_about, record
 from coursesite.accounts.models import User
-from coursesite.accounts.services import AccountError
+from coursesite.accounts.services import AccountError, require_current_password
 from coursesite.extensions import db
 from coursesite.models_base import utcnow
 
@@ -63,6 +65,12 @@ def export_profile(user: User) -> dict[str, Any]:
         "role": user.role,
         "created_at": _iso(user.created_at),
         "confirmed_at": _iso(user.confirmed_at),
+        "pending_email": user.pending_email,
+        "sessions": [
+            {"created_at": _iso(row.created_at), "last_seen_at": _iso(row.last_seen_at),
+             "expires_at": _iso(row.expires_at), "user_agent": row.user_agent, "ip_address": row.ip_address}
+            for row in sessions.live_sessions(user)
+        ],
         "activity": [
             {"at": _iso(event.at), "action": event.action, "target": event.target, "details": event.details,
              "ip_address": event.ip_address}
@@ -82,8 +90,7 @@ def export_account(user: User) -> dict[str, Any]:
 
 def delete_account(user: User, password: str) -> None:
     """Erase the person's data in every package, then anonymise the account, in one transaction."""
-    if not passwords.verify_password(user.password_hash, password):
-        raise AccountError("Your password is incorrect.")
+    require_current_password(user, password, "delete", "Your password is incorrect.")
     if user.is_staff:
         raise AccountError("Staff accounts cannot be deleted here. Ask an administrator to make yours a learner "
                            "account first.")
@@ -103,5 +110,7 @@ def anonymise(user: User) -> None:
     user.licence_jurisdiction = ""
     user.password_hash = UNUSABLE_PASSWORD
     user.confirmed_at = None
+    user.pending_email = user.pending_email_nonce = None
+    user.already_registered_mailed_at = None
     user.deleted_at = utcnow()
-    user.end_all_sessions()
+    sessions.forget_all(user)

@@ -8,23 +8,30 @@ from __future__ import annotations
 
 import hmac
 import re
+import secrets
 import unicodedata
 from dataclasses import dataclass
+from datetime import timedelta
 from email.headerregistry import Address
 
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import select
+from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from coursesite import mail
-from coursesite.accounts import passwords, tokens
+from coursesite.accounts import passwords, sessions, tokens
 from coursesite.accounts.audit import record
-from coursesite.accounts.models import EMAIL_MAX, ROLES, User
+from coursesite.accounts.models import (
+    EMAIL_MAX, FULL_NAME_MAX, LICENCE_JURISDICTION_MAX, LICENCE_NUMBER_MAX, PROFESSION_MAX, ROLES, User,
+)
 from coursesite.accounts.tokens import CHANGE_EMAIL, CONFIRM_EMAIL, RESET_PASSWORD, TokenError
-from coursesite.extensions import db, login_manager
+from coursesite.extensions import db
 from coursesite.models_base import utcnow
 
 WRONG_CREDENTIALS = "The email address or password is incorrect."
+WRONG_CURRENT_PASSWORD = "Your current password is incorrect."
+# "You already have an account" goes to an address at most this often, however often someone registers it.
+ALREADY_REGISTERED_INTERVAL = timedelta(hours=1)
 
 
 class AccountError(ValueError):
@@ -68,14 +75,10 @@ def user_by_email(email: str) -> User | None:
     return db.session.scalar(select(User).where(User.email == stored_form(email)))
 
 
-@login_manager.user_loader
-def load_user(session_id: str) -> User | None:
-    """The user whose ``get_id()`` is ``session_id``; a stale session token (see User.end_all_sessions) finds no one."""
-    user_id, _, session_token = session_id.partition(":")
-    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
-    if user is None or not user.is_active or not hmac.compare_digest(user.session_token, session_token):
-        return None
-    return user
+def rate_limit_key(email: str) -> str:
+    """The key of "per account" rate limits: the address as it would be looked up (``stored_form``), so every way
+    of typing one address (case, full-width letters, IDNA, "。" for ".") counts against the same limit."""
+    return "email:" + stored_form(email)[:EMAIL_MAX]
 
 
 @dataclass(frozen=True)
@@ -90,6 +93,12 @@ class Profile:
     def cleaned(self) -> Profile:
         profile = Profile(*(clean_text(value) for value in (self.full_name, self.profession, self.licence_number,
                                                             self.licence_jurisdiction)))
+        for value, limit, what in ((profile.full_name, FULL_NAME_MAX, "Your full name"),
+                                   (profile.profession, PROFESSION_MAX, "Your profession"),
+                                   (profile.licence_number, LICENCE_NUMBER_MAX, "The licence number"),
+                                   (profile.licence_jurisdiction, LICENCE_JURISDICTION_MAX, "The jurisdiction")):
+            if len(value) > limit:
+                raise AccountError(f"{what} can be at most {limit} characters long.")
         if not profile.full_name:
             raise AccountError("Enter your full name as it should appear on your certificates.")
         if bool(profile.licence_number) != bool(profile.licence_jurisdiction):
@@ -111,6 +120,14 @@ def require_acceptable_password(password: str, email: str) -> None:
 
 def mail_to(user: User) -> Address:
     return Address(display_name=user.full_name, addr_spec=user.email)
+
+
+def require_current_password(user: User, password: str, form: str, message: str = WRONG_CURRENT_PASSWORD) -> None:
+    """Re-authentication for a sensitive change; a wrong password is audited (``account.reauth_failed``)."""
+    if not passwords.verify_password(user.password_hash, password):
+        record(user, "account.reauth_failed", user, form=form)
+        db.session.commit()
+        raise AccountError(message)
 
 
 # Registration and confirmation ------------------------------------------------------------------------------------
@@ -144,8 +161,21 @@ def register(email: str, password: str, profile: Profile) -> User | None:
 
 
 def send_already_registered(user: User) -> None:
-    mail.send(mail_to(user), "You already have a Coursesite account", "already_registered",
-              user=user, login_url=mail.link("auth.login"), reset_url=mail.link("auth.reset_request"))
+    """Tell the owner someone tried to register (or move an account to) their address: at most once an hour.
+
+    One conditional UPDATE claims the slot, so concurrent requests send one message between them.
+    """
+    now = utcnow()
+    last_mailed = User.already_registered_mailed_at
+    claimed = db.session.execute(
+        update(User)
+        .where(User.id == user.id, or_(last_mailed.is_(None), last_mailed <= now - ALREADY_REGISTERED_INTERVAL))
+        .values(already_registered_mailed_at=now).execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.commit()
+    if claimed:
+        mail.send(mail_to(user), "You already have a Coursesite account", "already_registered",
+                  user=user, login_url=mail.link("auth.login"), reset_url=mail.link("auth.reset_request"))
 
 
 def send_confirmation(user: User) -> None:
@@ -197,9 +227,26 @@ def authenticate(email: str, password: str) -> User:
     return user
 
 
-def record_logout(user: User) -> None:
+def start_login_session(user: User, remember: bool, user_agent: str = "", ip_address: str | None = None) -> str:
+    """A new server-side session (see accounts.sessions); returns its token, also set as ``user.login_token``."""
+    token = sessions.start(user, remember, user_agent, ip_address)
+    db.session.commit()
+    return token
+
+
+def logout(user: User) -> None:
+    """End the session ``user`` was loaded through: its cookies (session and remember-me) stop working."""
+    sessions.revoke(user)
     record(user, "account.logout", user)
     db.session.commit()
+
+
+def end_other_sessions(user: User) -> int:
+    """"Sign out other sessions": every session of ``user`` but the current one ends. Returns how many did."""
+    ended = sessions.revoke_all(user, keep_current=True)
+    record(user, "account.sessions_revoked", user, count=ended)
+    db.session.commit()
+    return ended
 
 
 # Passwords ----------------------------------------------------------------------------------------------------------
@@ -209,14 +256,23 @@ def reset_state(user: User) -> str:
     return tokens.fingerprint(user.password_hash, user.email)
 
 
+def reset_link(user: User) -> str:
+    return mail.link("auth.reset_password",
+                     token=tokens.make_token(RESET_PASSWORD, {"user": user.id, "state": reset_state(user)}))
+
+
 def start_password_reset(email: str) -> None:
-    """Mail a reset link when the address has an account; do nothing visible otherwise."""
+    """Mail a reset link when the address has an account, and a "there is no account here" note otherwise.
+
+    Both cases send one message, so the time the request takes says nothing about whether the address is known.
+    """
     user = user_by_email(email)
     if user is None:
+        mail.send(validated_email(email), "Password reset request for Coursesite", "reset_unknown",
+                  register_url=mail.link("auth.register"), reset_url=mail.link("auth.reset_request"))
         return
-    token = tokens.make_token(RESET_PASSWORD, {"user": user.id, "state": reset_state(user)})
     mail.send(mail_to(user), "Reset your password", "reset_password",
-              user=user, reset_url=mail.link("auth.reset_password", token=token), valid_for=RESET_PASSWORD.validity)
+              user=user, reset_url=reset_link(user), valid_for=RESET_PASSWORD.validity)
 
 
 def user_for_reset(token: str) -> User:
@@ -230,7 +286,7 @@ def user_for_reset(token: str) -> User:
 def reset_password(token: str, new_password: str) -> User:
     """Set a new password from a mailed link; the link proves the address, so it also confirms it."""
     user = user_for_reset(token)
-    require_acceptable_password(new_password, user.email)
+    require_new_password(user, new_password)
     _replace_password(user, new_password)
     user.confirmed_at = user.confirmed_at or utcnow()
     record(user, "account.password_reset", user)
@@ -240,19 +296,27 @@ def reset_password(token: str, new_password: str) -> User:
 
 
 def change_password(user: User, current_password: str, new_password: str) -> None:
-    if not passwords.verify_password(user.password_hash, current_password):
-        raise AccountError("Your current password is incorrect.")
-    require_acceptable_password(new_password, user.email)
+    """Every session ends, this one too: the view starts a fresh one, so no copy of the old cookies works."""
+    require_current_password(user, current_password, "password")
+    require_new_password(user, new_password)
     _replace_password(user, new_password)
     record(user, "account.password_changed", user)
     db.session.commit()
     send_password_changed(user)
 
 
+def require_new_password(user: User, new_password: str) -> None:
+    require_acceptable_password(new_password, user.email)
+    if passwords.verify_password(user.password_hash, new_password):
+        raise AccountError("That is your current password: choose a new one.")
+
+
 def _replace_password(user: User, new_password: str) -> None:
-    """New hash, and every existing session and remember-me cookie of this user stops working."""
+    """New hash; every session and remember-me cookie of this user stops working, and a pending email change (which
+    whoever knew the old password may have asked for) is cancelled."""
     user.password_hash = passwords.hash_password(new_password)
-    user.end_all_sessions()
+    user.pending_email = user.pending_email_nonce = None
+    sessions.revoke_all(user)
 
 
 def send_password_changed(user: User) -> None:
@@ -265,11 +329,12 @@ def send_password_changed(user: User) -> None:
 def request_email_change(user: User, current_password: str, new_email: str) -> str:
     """Mail a confirmation link to the new address; the account keeps its address until the link is followed.
 
+    The change waits on the user (``pending_email``) with a fresh nonce that the link carries: a newer request
+    replaces it, so only the latest link works, and following it clears it, so the link works once.
     Returns the normalised new address. When it already belongs to an account, that account's owner is told
     instead, and the answer on the page stays the same.
     """
-    if not passwords.verify_password(user.password_hash, current_password):
-        raise AccountError("Your current password is incorrect.")
+    require_current_password(user, current_password, "email")
     new_email = validated_email(new_email)
     if new_email == user.email:
         raise AccountError("That is already your email address.")
@@ -277,7 +342,11 @@ def request_email_change(user: User, current_password: str, new_email: str) -> s
     if owner is not None:
         send_already_registered(owner)
         return new_email
-    token = tokens.make_token(CHANGE_EMAIL, {"user": user.id, "old": user.email, "new": new_email})
+    nonce = secrets.token_hex(16)
+    user.pending_email, user.pending_email_nonce = new_email, nonce
+    record(user, "account.email_change_requested", user)
+    db.session.commit()
+    token = tokens.make_token(CHANGE_EMAIL, {"user": user.id, "nonce": nonce})
     mail.send(Address(display_name=user.full_name, addr_spec=new_email), "Confirm your new email address",
               "change_email", user=user, confirm_url=mail.link("auth.confirm_email_change", token=token),
               valid_for=CHANGE_EMAIL.validity)
@@ -287,13 +356,17 @@ def request_email_change(user: User, current_password: str, new_email: str) -> s
 def confirm_email_change(token: str) -> User:
     payload = tokens.read_token(CHANGE_EMAIL, token)
     user = db.session.get(User, payload.get("user", 0))
-    if user is None or not user.is_active or user.email != payload.get("old"):
+    if user is None or not user.is_active or not user.pending_email or not user.pending_email_nonce:
         raise TokenError("This link has already been used or is no longer valid.")
-    new_email = str(payload.get("new"))
+    if not hmac.compare_digest(user.pending_email_nonce, str(payload.get("nonce"))):
+        raise TokenError("You asked to change your address again after this link was sent, so it no longer works: "
+                         "use the link in the most recent message.")
+    new_email = user.pending_email
     if user_by_email(new_email) is not None:
         raise TokenError("That address now belongs to another account, so it cannot be used.")
     old_email = user.email
     user.email = new_email
+    user.pending_email = user.pending_email_nonce = None
     user.confirmed_at = utcnow()
     record(user, "account.email_changed", user)
     try:
@@ -302,7 +375,7 @@ def confirm_email_change(token: str) -> User:
         db.session.rollback()
         raise TokenError("That address now belongs to another account, so it cannot be used.") from None
     mail.send(Address(display_name=user.full_name, addr_spec=old_email), "Your email address was changed",
-              "email_changed", user=user)
+              "email_changed", user=user, reset_url=reset_link(user), valid_for=RESET_PASSWORD.validity)
     return user
 
 

@@ -7,9 +7,10 @@ import json
 
 from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
+from flask_wtf import FlaskForm
 
-from coursesite.accounts import personal_data, services
-from coursesite.accounts.audit import AuditFilters, audit_actions, audit_events
+from coursesite.accounts import personal_data, services, sessions
+from coursesite.accounts.audit import AUDIT_MAX_PAGE, AuditFilters, audit_actions, audit_events
 from coursesite.accounts.decorators import role_required
 from coursesite.accounts.forms import (
     AuditFilterForm, ChangeEmailForm, ChangePasswordForm, DeleteAccountForm, LoginForm, ProfileForm, RegisterForm,
@@ -28,7 +29,16 @@ audit = Blueprint("audit", __name__, url_prefix="/staff/audit")
 
 def submitted_email() -> str:
     """Rate-limit key for "per account" limits: the address typed into the form, as it would be looked up."""
-    return "email:" + normalise_email(request.form.get("email", ""))[:254]
+    return services.rate_limit_key(request.form.get("email", ""))
+
+
+def current_account() -> str:
+    """Rate-limit key for the forms that ask for the current password: the logged-in account."""
+    return f"user:{current_user.id}" if current_user.is_authenticated else f"address:{request.remote_addr}"
+
+
+# Guessing the password through a stolen session: the three re-authentication forms share one budget per account.
+reauth_limit = limiter.shared_limit("5/minute;20/hour", scope="reauth", key_func=current_account, methods=["POST"])
 
 
 @auth.after_request
@@ -41,12 +51,15 @@ def never_cache(response: Response) -> Response:
 
 
 def start_session(user: User, remember: bool) -> None:
-    """A fresh session for a login: nothing from before it survives (session fixation, stale CSRF tokens)."""
+    """A fresh session for a login: nothing from before it survives (session fixation, stale CSRF tokens), and a new
+    server-side session row whose token Flask-Login keeps in the session (and the remember-me cookie)."""
     session.clear()
+    services.start_login_session(user, remember, request.user_agent.string, request.remote_addr)
     login_user(user, remember=remember)
 
 
 def end_session() -> None:
+    """Forget the session in this browser (the server-side row is ended by the service that calls for this)."""
     session.clear()
     logout_user()
 
@@ -109,7 +122,7 @@ def login():
 @auth.post("/logout")
 def logout():
     if current_user.is_authenticated:
-        services.record_logout(current_user)
+        services.logout(current_user._get_current_object())
     end_session()
     flash("You are logged out.", "success")
     return redirect(url_for("catalog.home"))
@@ -170,10 +183,22 @@ def profile():
         else:
             flash("Your profile has been saved.", "success")
             return redirect(url_for("account.profile"))
-    return render_template("accounts/profile.html", form=form)
+    return render_template("accounts/profile.html", form=form, sessions=sessions.live_sessions(current_user),
+                           is_current=lambda row: sessions.is_current(row, current_user), end_others=FlaskForm())
+
+
+@account.post("/sessions/end-others")
+@login_required
+def end_other_sessions():
+    if FlaskForm().validate_on_submit():
+        ended = services.end_other_sessions(current_user._get_current_object())
+        flash(f"Signed out of {ended} other session{'s' if ended != 1 else ''}." if ended else
+              "There were no other sessions to sign out of.", "success")
+    return redirect(url_for("account.profile"))
 
 
 @account.route("/password", methods=["GET", "POST"])
+@reauth_limit
 @login_required
 def change_password():
     form = ChangePasswordForm()
@@ -191,6 +216,7 @@ def change_password():
 
 
 @account.route("/email", methods=["GET", "POST"])
+@reauth_limit
 @login_required
 def change_email():
     form = ChangeEmailForm()
@@ -214,6 +240,7 @@ def export():
 
 
 @account.route("/delete", methods=["GET", "POST"])
+@reauth_limit
 @login_required
 def delete():
     form = DeleteAccountForm()
@@ -238,7 +265,15 @@ def audit_log():
     form.action.choices = [("", "Any action")] + [(action, action) for action in audit_actions()]
     filters = AuditFilters()
     if form.validate():
-        filters = AuditFilters(form.action.data or "", form.actor.data or "", form.date_from.data, form.date_to.data)
-    events = audit_events(filters, page=max(request.args.get("page", 1, type=int), 1))
+        target = (form.target.data or "").strip()
+        filters = AuditFilters(form.action.data or "", form.actor.data or "", form.date_from.data, form.date_to.data,
+                               services.stored_form(target) if "@" in target else target)
+    requested = request.args.get("page", 1, type=int)
+    page = min(max(requested, 1), AUDIT_MAX_PAGE)
+    events = audit_events(filters, page=page)
+    page_note = ""
+    if requested != page or (page > 1 and page > events.pages):
+        page_note = (f"There is no page {request.args.get('page', '')[:40]}: the log, as filtered, has "
+                     f"{events.pages} page{'s' if events.pages != 1 else ''}.")
     query = {key: value for key, value in request.args.items() if key != "page" and value}
-    return render_template("accounts/audit.html", form=form, events=events, query=query)
+    return render_template("accounts/audit.html", form=form, events=events, query=query, page_note=page_note)

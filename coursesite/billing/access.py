@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import func, select
+from sqlalchemy import select, text
 
-from coursesite.billing.models import Entitlement
+from coursesite.accounts.models import User
+from coursesite.billing.models import Entitlement, Order, OrderLine
 from coursesite.extensions import db
 from coursesite.models_base import utcnow
 
@@ -51,30 +52,112 @@ def can_watch(user, lecture) -> bool:
     return lecture.preview or has_access(user, lecture.module_id)
 
 
-def access_ends(user_id: int, module_id: int, kind: str = "access") -> datetime | None:
-    """The end of the user's unrevoked entitlements of ``kind`` (the latest, including renewals not yet started)."""
-    latest = db.session.scalar(
-        select(func.max(Entitlement.valid_until)).where(
+def _windows(user_id: int, module_id: int, kind: str, after: datetime) -> list[Entitlement]:
+    """The user's unrevoked windows of ``kind`` that have not ended by ``after``, earliest start first."""
+    return list(db.session.scalars(
+        select(Entitlement).where(
             Entitlement.user_id == user_id, Entitlement.module_id == module_id, Entitlement.kind == kind,
-            Entitlement.revoked_at.is_(None),
-        )
-    )
-    return as_utc(latest) if latest else None
+            Entitlement.revoked_at.is_(None), Entitlement.valid_until > after,
+        ).order_by(Entitlement.valid_from, Entitlement.id)
+    ))
+
+
+def _continuous_end(windows: list[Entitlement], at: datetime) -> datetime | None:
+    """Where coverage that holds at ``at`` ends, following windows that start no later than the previous one ends."""
+    end = None
+    cursor = at
+    for window in windows:
+        if as_utc(window.valid_from) > cursor:
+            break
+        cursor = max(cursor, as_utc(window.valid_until))
+        end = cursor
+    return end
+
+
+def access_ends(user_id: int, module_id: int, kind: str = "access", at: datetime | None = None) -> datetime | None:
+    """The end of the coverage of ``kind`` that holds at ``at`` (default: now), renewals queued after it included.
+
+    None when nothing covers ``at``: a renewal then starts at once, never after a window that has ended, was revoked
+    or lies beyond a gap.
+    """
+    at = as_utc(at or utcnow())
+    return _continuous_end(_windows(user_id, module_id, kind, at), at)
+
+
+def lock_holder(user_id: int) -> None:
+    """Take the user's lock until the transaction ends, so their entitlement changes (purchases, refunds, staff grants
+    and revocations) run one at a time and chain correctly.
+
+    PostgreSQL locks the user's row (``SELECT … FOR UPDATE``). SQLite has no row locks and ignores ``FOR UPDATE``:
+    a no-op write takes its one write lock now, before anything is read, so a concurrent change is waited for and
+    then seen.
+    """
+    if db.session.get_bind().dialect.name == "sqlite":
+        db.session.execute(text("UPDATE users SET id = id WHERE id = :id"), {"id": user_id})
+    else:
+        db.session.execute(select(User.id).where(User.id == user_id).with_for_update())
 
 
 def grant_entitlement(user_id: int, module_id: int, *, kind: str, days: int, source: str, source_ref: str = "",
-                      now: datetime | None = None) -> Entitlement:
-    """Add ``days`` of ``kind`` for the user, starting now or, when still covered, where current coverage ends."""
-    now = now or utcnow()
-    current_end = access_ends(user_id, module_id, kind)
+                      now: datetime | None = None, unless_held: bool = False) -> Entitlement | None:
+    """Add ``days`` of ``kind`` for the user, starting now or, when covered now, where that coverage ends.
+
+    With ``unless_held`` nothing is added (None is returned) when the user already holds ``kind`` now: a certificate
+    is bought once, never extended. Takes the holder's lock (:func:`lock_holder`) first, so every caller, fulfilment
+    or staff, sees the others' changes and chains after them.
+    """
+    lock_holder(user_id)
+    now = as_utc(now or utcnow())  # read after waiting for the lock: a window granted meanwhile has started by now
+    current_end = access_ends(user_id, module_id, kind, at=now)
+    if unless_held and current_end is not None:
+        return None
     start = current_end if current_end and current_end > now else now
     entitlement = Entitlement(user_id=user_id, module_id=module_id, kind=kind, valid_from=start,
                               valid_until=start + timedelta(days=days), source=source, source_ref=source_ref)
     db.session.add(entitlement)
+    db.session.flush()
     return entitlement
 
 
 def revoke_entitlement(entitlement: Entitlement, reason: str, now: datetime | None = None) -> None:
-    if entitlement.revoked_at is None:
-        entitlement.revoked_at = now or utcnow()
-        entitlement.revoked_reason = reason[:200]
+    """Revoke a window, and close the gap it leaves: windows queued after it move earlier.
+
+    A window that has not started by ``now`` and was chained (directly or through others) after the revoked one moves
+    earlier by the time the revoked window no longer covers, so coverage stays contiguous from ``now``: it never
+    starts before ``now`` or before its order was paid, nor later than it did. Runs in the caller's
+    transaction, under the holder's lock.
+    """
+    if entitlement.revoked_at is not None:
+        return
+    lock_holder(entitlement.user_id)
+    now = as_utc(now or utcnow())
+    entitlement.revoked_at = now
+    entitlement.revoked_reason = reason[:200]
+    db.session.flush()
+    _close_gap(entitlement, now)
+
+
+def _earliest_start(window: Entitlement, now: datetime) -> datetime:
+    """A window never starts before ``now`` nor, when an order paid for it, before that payment."""
+    if window.source == "order" and window.source_ref.startswith("order-line:"):
+        paid_at = db.session.scalar(
+            select(Order.paid_at).join(OrderLine, OrderLine.order_id == Order.id)
+            .where(OrderLine.id == int(window.source_ref.removeprefix("order-line:")))
+        )
+        if paid_at is not None:
+            return max(now, as_utc(paid_at))
+    return now
+
+
+def _close_gap(revoked: Entitlement, now: datetime) -> None:
+    revoked_from = as_utc(revoked.valid_from)
+    cursor = now  # coverage is contiguous from now up to here
+    for window in _windows(revoked.user_id, revoked.module_id, revoked.kind, now):
+        start, end = as_utc(window.valid_from), as_utc(window.valid_until)
+        if start > now and start >= revoked_from:  # queued after the revoked window
+            new_start = min(start, max(cursor, _earliest_start(window, now)))
+            if new_start < start:
+                window.valid_from, window.valid_until = new_start, new_start + (end - start)
+        if as_utc(window.valid_from) > cursor:
+            break  # a gap this revocation did not open (say, a seat that starts later): leave it
+        cursor = max(cursor, as_utc(window.valid_until))

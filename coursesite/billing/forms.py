@@ -8,7 +8,9 @@ from wtforms import BooleanField, HiddenField, IntegerField, SelectChoice, Selec
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from coursesite.billing.models import PriceTier
-from coursesite.billing.services import CheckoutChoice, max_quantity
+from coursesite.billing.services import (
+    CheckoutChoice, billed_to_organisation, max_quantity, organisation_name_missing_message,
+)
 
 COUNTRIES = [SelectChoice(code, name) for code, name in (
     ("", "Choose a country"), ("US", "United States"), ("CA", "Canada"), ("GB", "United Kingdom"), ("IE", "Ireland"),
@@ -41,8 +43,8 @@ class CheckoutForm(FlaskForm):
                 if not self.quantity.errors:
                     self.quantity.errors.append(f"Choose between {low} and {high} seats.")
                 valid = False
-        if tier.code == "org_funded" and not (self.organisation_name.data or "").strip():
-            self.organisation_name.errors.append("Enter the name of the organisation that pays.")
+        if billed_to_organisation(tier) and not (self.organisation_name.data or "").strip():
+            self.organisation_name.errors.append(organisation_name_missing_message(tier))
             valid = False
         return valid
 
@@ -50,7 +52,7 @@ class CheckoutForm(FlaskForm):
         return CheckoutChoice(
             quantity=self.quantity.data if tier.per_seat else 1,
             add_certificate=bool(self.add_certificate.data) and tier.grants == "access",
-            organisation_name=(self.organisation_name.data or "") if tier.code == "org_funded" else "",
+            organisation_name=(self.organisation_name.data or "") if billed_to_organisation(tier) else "",
         )
 
 

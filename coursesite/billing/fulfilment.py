@@ -12,24 +12,28 @@ same transaction as the effect, under a unique constraint, so a redelivered even
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
-from coursesite.accounts.models import User
 from coursesite.billing.access import grant_entitlement, revoke_entitlement
-from coursesite.billing.gateway import CheckoutSession, Gateway
+from coursesite.accounts.audit import record
+from coursesite.billing.alerts import (
+    DISPUTE, DUPLICATE, MISMATCH, Alert, alert_after_rollback, mail_admins, record_alert,
+)
+from coursesite.billing.gateway import CheckoutSession, Dispute, Gateway
 from coursesite.billing.hooks import seat_order_paid, seat_order_refunded
 from coursesite.billing.models import Entitlement, Order, OrderLine, WebhookEvent
+from coursesite.billing.services import format_money
 from coursesite.extensions import db
 from coursesite.models_base import utcnow
 
 log = logging.getLogger(__name__)
 
-REFUNDABLE_STATUSES = ("paid", "partially_refunded")
+REFUNDABLE_STATUSES = ("paid", "partially_refunded")  # also: may be lost to a dispute
 
 
 class DuplicateEvent(Exception):
@@ -37,7 +41,17 @@ class DuplicateEvent(Exception):
 
 
 class FulfilmentError(Exception):
-    """The provider's session does not match our order; nothing was granted (the details are logged)."""
+    """The provider's session does not match our order; nothing was granted.
+
+    The problem is recorded and the admins mailed (see :mod:`coursesite.billing.alerts`); ``alerted`` says whether
+    that worked, so the buyer is told the truth.
+    """
+
+    def __init__(self, message: str, *, order_id: int, reason: str) -> None:
+        super().__init__(message)
+        self.order_id = order_id
+        self.reason = reason
+        self.alerted = False
 
 
 @dataclass(frozen=True)
@@ -50,6 +64,8 @@ class EventRef:
 class Outcome:
     order: Order | None
     newly_paid: bool = False
+    # Recorded in the same transaction; mailed to the admins once it has committed.
+    alerts: tuple[Alert, ...] = ()
 
 
 @contextmanager
@@ -70,23 +86,40 @@ def unit_of_work(event: EventRef | None) -> Iterator[None]:
         raise
 
 
+def _run(event: EventRef | None, session: CheckoutSession | None, work: Callable[[], Outcome]) -> Outcome:
+    """``work`` as one unit of work; then mail its alerts, or, when the session did not match, record that."""
+    try:
+        with unit_of_work(event):
+            outcome = work()
+    except FulfilmentError as error:
+        error.alerted = alert_after_rollback(
+            MISMATCH, error.order_id, session_id=session.id if session else "",
+            payment_intent=session.payment_intent if session else None, reason=error.reason)
+        raise
+    for alert in outcome.alerts:
+        mail_admins(alert)
+    return outcome
+
+
 def fulfil(session_id: str, gateway: Gateway, *, event: EventRef | None = None) -> Outcome:
     """Record a Checkout Session's outcome: paid → grant what was bought, expired → expired, else leave pending."""
     session = gateway.retrieve_session(session_id)
-    with unit_of_work(event):
-        return _apply_session(session)
+    return _run(event, session, lambda: _apply_session(session))
 
 
 def record_failure(session_id: str, gateway: Gateway, *, event: EventRef | None = None) -> Outcome:
     """A delayed payment (bank debit, ...) failed. The session is re-read: if it says paid after all, fulfil it."""
     session = gateway.retrieve_session(session_id)
-    with unit_of_work(event):
+
+    def work() -> Outcome:
         if session.paid or session.status == "expired":
             return _apply_session(session)
         order = _order_for_session(session.id)
         if order is not None:
             _move(order, "pending", "failed", failure_reason="The payment did not go through.")
         return Outcome(order)
+
+    return _run(event, session, work)
 
 
 def record_refund(charge_id: str, gateway: Gateway, *, event: EventRef | None = None) -> Outcome:
@@ -96,19 +129,54 @@ def record_refund(charge_id: str, gateway: Gateway, *, event: EventRef | None = 
     the same transaction, and the refund applied on top, so the final state is the same in either order.
     """
     charge = gateway.retrieve_charge(charge_id)
-    if not charge.payment_intent:
-        return Outcome(None)
-    order = _order_for_payment_intent(charge.payment_intent)
+    return _for_charge(charge.payment_intent, gateway, event,
+                       lambda order: _apply_refund(order, charge.amount_refunded))
+
+
+def record_dispute(dispute_id: str, gateway: Gateway, *, event: EventRef | None = None) -> Outcome:
+    """``charge.dispute.created`` / ``charge.dispute.closed``: the dispute is re-read from the provider.
+
+    An open dispute is put on record and the admins are mailed (they must answer it in the Stripe dashboard); access
+    stays while it is decided. A dispute closed as lost takes everything back, like a full refund, and marks the order
+    ``charged_back``; one that was won changes nothing but the record.
+    """
+    dispute = gateway.retrieve_dispute(dispute_id)
+    payment_intent = dispute.payment_intent or gateway.retrieve_charge(dispute.charge).payment_intent
+
+    def apply(order: Order) -> tuple[Alert, ...]:
+        if dispute.lost:
+            _apply_lost_dispute(order, dispute)
+            return ()
+        if dispute.status in ("won", "warning_closed"):
+            record(None, "billing.dispute_closed", order, order=order.reference, dispute=dispute.id,
+                   status=dispute.status)
+            return ()
+        alert = record_alert(DISPUTE, order, session_id=order.stripe_checkout_session_id or "",
+                             payment_intent=payment_intent,
+                             reason=f"dispute {dispute.id} ({dispute.reason or 'no reason given'}) over "
+                                    f"{format_money(dispute.amount, order.currency)} is {dispute.status}")
+        return (alert,) if alert else ()
+
+    return _for_charge(payment_intent, gateway, event, apply)
+
+
+def _for_charge(payment_intent: str | None, gateway: Gateway, event: EventRef | None,
+                apply: Callable[[Order], tuple[Alert, ...] | None]) -> Outcome:
+    """Apply ``apply`` to the order a charge paid, fulfilling it from its session first if that has not happened."""
+    if not payment_intent:
+        return _run(event, None, lambda: Outcome(None))
+    order = _order_for_payment_intent(payment_intent)
     session = None
     if order is None or order.status == "pending":
-        session = gateway.session_for_payment_intent(charge.payment_intent)
-    with unit_of_work(event):
-        if session is not None:
-            _apply_session(session)
-        order = _order_for_payment_intent(charge.payment_intent, lock=True)
-        if order is not None:
-            _apply_refund(order, charge.amount_refunded)
-        return Outcome(order)
+        session = gateway.session_for_payment_intent(payment_intent)
+
+    def work() -> Outcome:
+        applied = _apply_session(session) if session is not None else Outcome(None)
+        order = _order_for_payment_intent(payment_intent, lock=True)
+        alerts = (apply(order) or ()) if order is not None else ()
+        return Outcome(order, alerts=applied.alerts + tuple(alerts))
+
+    return _run(event, session, work)
 
 
 def _order_for_session(session_id: str) -> Order | None:
@@ -155,31 +223,55 @@ def _apply_session(session: CheckoutSession) -> Outcome:
         billing_name=session.customer_name[:200],
         billing_address=session.customer_address,
     )
-    if won:
-        _grant(order, session)
-    return Outcome(order, newly_paid=won)
+    alerts = _grant(order, session) if won else ()
+    return Outcome(order, newly_paid=won, alerts=alerts)
+
+
+def _mismatch(order: Order, session: CheckoutSession) -> str:
+    """What differs between the order and the session that paid it ("" when they match)."""
+    problems = []
+    if session.reference != order.reference:
+        problems.append(f"the session is for reference {session.reference!r}, not {order.reference!r}")
+    if session.currency != order.currency:
+        problems.append(f"it charges in {session.currency!r}, not {order.currency!r}")
+    if session.amount_subtotal != order.amount_subtotal:
+        problems.append(f"its subtotal is {session.amount_subtotal}, not {order.amount_subtotal} (cents)")
+    charged = [line.quantity for line in session.lines]
+    expected = [line.quantity for line in order.lines]
+    if charged != expected:
+        problems.append(f"its line quantities are {charged}, not {expected}")
+    return "; ".join(problems)
 
 
 def _check_session_matches(order: Order, session: CheckoutSession) -> None:
     """The session must charge what the order asked for; anything else needs a person, not an entitlement."""
-    expected = [line.quantity for line in order.lines]
-    charged = [line.quantity for line in session.lines]
-    if (session.reference != order.reference or session.currency != order.currency
-            or session.amount_subtotal != order.amount_subtotal or charged != expected):
-        log.error("Checkout Session %s does not match order %s: %r", session.id, order.reference, session)
-        raise FulfilmentError(f"Checkout Session {session.id} does not match order {order.reference}")
+    reason = _mismatch(order, session)
+    if reason:
+        log.error("Checkout Session %s does not match order %s: %s", session.id, order.reference, reason)
+        raise FulfilmentError(f"Checkout Session {session.id} does not match order {order.reference}",
+                              order_id=order.id, reason=reason)
 
 
-def _grant(order: Order, session: CheckoutSession) -> None:
-    # Locking the buyer serialises their entitlement changes, so two purchases paid at once chain their windows.
-    db.session.execute(select(User.id).where(User.id == order.user_id).with_for_update())
+def _grant(order: Order, session: CheckoutSession) -> tuple[Alert, ...]:
+    """Grant each line; a certificate the buyer already holds is not extended but recorded for a refund."""
+    alerts = []
     for line, paid in zip(order.lines, session.lines, strict=True):
         line.amount_total = paid.amount_total
         if line.grants == "seats":
             seat_order_paid.send(order, line=line)
-        else:
-            grant_entitlement(order.user_id, order.module_id, kind=line.grants, days=line.access_days,
-                              source="order", source_ref=line.entitlement_ref)
+            continue
+        # grant_entitlement locks the buyer's row, so two purchases paid at once chain (or, for the certificate,
+        # see each other).
+        granted = grant_entitlement(order.user_id, order.module_id, kind=line.grants, days=line.access_days,
+                                    source="order", source_ref=line.entitlement_ref,
+                                    unless_held=line.grants == "certificate")
+        if granted is None:
+            alert = record_alert(DUPLICATE, order, session_id=session.id, payment_intent=session.payment_intent,
+                                 reason=f"{line.name} ({format_money(paid.amount_total, order.currency)}) was "
+                                        f"already held for this module when order {order.reference} was paid")
+            if alert is not None:
+                alerts.append(alert)
+    return tuple(alerts)
 
 
 def refunded_units(lines: list[OrderLine], amount_refunded: int, order_total: int) -> dict[int, int]:
@@ -214,13 +306,25 @@ def _apply_refund(order: Order, amount_refunded: int) -> None:
             _take_back(order, line)
 
 
-def _take_back(order: Order, line: OrderLine) -> None:
+def _apply_lost_dispute(order: Order, dispute: Dispute) -> None:
+    """The bank took the money back: every unit still kept goes, as with a full refund."""
+    if order.status not in REFUNDABLE_STATUSES:
+        return
+    order.status = "charged_back"
+    for line in order.lines:
+        if line.units_refunded < line.quantity:
+            line.units_refunded = line.quantity
+            _take_back(order, line, f"lost dispute of order {order.reference}")
+    record(None, "billing.dispute_lost", order, order=order.reference, dispute=dispute.id, amount=dispute.amount)
+
+
+def _take_back(order: Order, line: OrderLine, reason: str | None = None) -> None:
     if line.grants == "seats":
         seat_order_refunded.send(order, line=line, seats_kept=line.units_kept)
         return
-    granted = db.session.scalars(select(Entitlement).where(
+    granted = list(db.session.scalars(select(Entitlement).where(
         Entitlement.source == "order", Entitlement.source_ref == line.entitlement_ref,
         Entitlement.revoked_at.is_(None),
-    ))
+    )))
     for entitlement in granted:
-        revoke_entitlement(entitlement, f"refund of order {order.reference}")
+        revoke_entitlement(entitlement, reason or f"refund of order {order.reference}")

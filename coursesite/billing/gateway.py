@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 import stripe
-from flask import Flask, current_app, url_for
+from flask import Flask, current_app, has_request_context, url_for
 from sqlalchemy import select, update
 
 from coursesite.billing.models import TestModeSession
@@ -84,6 +84,8 @@ class CheckoutSession:
     customer_name: str
     customer_address: dict
     lines: tuple[PaidLine, ...]
+    # Where the buyer pays, while the session is open (None once it is complete or expired).
+    url: str | None = None
 
     @property
     def paid(self) -> bool:
@@ -98,6 +100,20 @@ class Charge:
     amount_refunded: int
 
 
+@dataclass(frozen=True)
+class Dispute:
+    id: str
+    charge: str
+    payment_intent: str | None
+    amount: int
+    status: str  # warning_needs_response | needs_response | under_review | won | lost | ...
+    reason: str
+
+    @property
+    def lost(self) -> bool:
+        return self.status == "lost"
+
+
 class Gateway(Protocol):
     test_mode: bool
 
@@ -108,6 +124,8 @@ class Gateway(Protocol):
     def session_for_payment_intent(self, payment_intent: str) -> CheckoutSession | None: ...
 
     def retrieve_charge(self, charge_id: str) -> Charge: ...
+
+    def retrieve_dispute(self, dispute_id: str) -> Dispute: ...
 
 
 def _address(details: dict) -> dict:
@@ -120,7 +138,10 @@ def _provider_error(error: stripe.StripeError) -> PaymentProviderError:
     """Translate the SDK's errors into messages a learner can act on; the details go to the log."""
     log.warning("Stripe request failed: %r", error)
     if isinstance(error, stripe.CardError):
-        return PaymentProviderError(f"The payment was declined: {error.user_message or 'please try another card'}.")
+        # A 402 to our own API calls (opening a session, reading one back) is not a card being declined: cards are
+        # entered on Stripe's page, which handles declines itself. The request was valid but Stripe refused it.
+        return PaymentProviderError("The payment service refused to start this payment. Please try again later, "
+                                    "or contact us if it keeps happening.")
     if isinstance(error, stripe.RateLimitError):
         return PaymentProviderError("The payment service is busy right now. Please try again in a minute.")
     if isinstance(error, stripe.APIConnectionError):
@@ -129,7 +150,7 @@ def _provider_error(error: stripe.StripeError) -> PaymentProviderError:
 
 
 class StripeGateway:
-    """Stripe Checout (hosted page, payment mode) through the official SDK."""
+    """Stripe Checkout (hosted page, payment mode) through the official SDK."""
 
     test_mode = False
 
@@ -190,6 +211,16 @@ class StripeGateway:
         return Charge(id=charge["id"], payment_intent=charge.get("payment_intent"), amount=charge["amount"],
                       amount_refunded=charge.get("amount_refunded") or 0)
 
+    def retrieve_dispute(self, dispute_id: str) -> Dispute:
+        try:
+            dispute = self.client.v1.disputes.retrieve(dispute_id).to_dict()
+        except stripe.StripeError as error:
+            raise _provider_error(error) from error
+        charge = dispute.get("charge")
+        return Dispute(id=dispute["id"], charge=charge if isinstance(charge, str) else (charge or {}).get("id", ""),
+                       payment_intent=dispute.get("payment_intent"), amount=dispute.get("amount") or 0,
+                       status=dispute.get("status") or "", reason=dispute.get("reason") or "")
+
     @staticmethod
     def _session(session: dict) -> CheckoutSession:
         details = session.get("customer_details") or {}
@@ -208,6 +239,7 @@ class StripeGateway:
             customer_address=_address(details),
             lines=tuple(PaidLine(quantity=item["quantity"], amount_total=item["amount_total"])
                         for item in line_items),
+            url=session.get("url") if session["status"] == "open" else None,
         )
 
 
@@ -270,6 +302,9 @@ class TestModeGateway:
     def retrieve_charge(self, charge_id: str) -> Charge:
         raise PaymentProviderError("Test mode takes no real payments, so it has no charges to refund.")
 
+    def retrieve_dispute(self, dispute_id: str) -> Dispute:
+        raise PaymentProviderError("Test mode takes no real payments, so nothing can be disputed.")
+
     @staticmethod
     def _session(session: TestModeSession) -> CheckoutSession:
         return CheckoutSession(
@@ -279,6 +314,8 @@ class TestModeGateway:
             customer_name=session.customer_name, customer_address=dict(session.customer_address or {}),
             lines=tuple(PaidLine(quantity=item["quantity"], amount_total=item["amount_total"])
                         for item in session.line_items),
+            url=url_for("billing.test_checkout", session_id=session.id)
+            if session.status == "open" and has_request_context() else None,
         )
 
 
@@ -298,6 +335,30 @@ def completed_event(session: CheckoutSession) -> bytes:
 def sign(payload: bytes, secret: str) -> str:
     """A ``Stripe-Signature`` header for ``payload``: Stripe's own scheme (t=…,v1=HMAC-SHA256)."""
     return stripe.WebhookSignature.generate_signature_header(payload.decode(), secret)
+
+
+TEST_KEY_PREFIXES = ("sk_test_", "rk_test_")
+
+
+def check_production_settings(app: Flask) -> None:
+    """Refuse to start production with Stripe settings that would take no money, or lose track of it.
+
+    Called by ``create_app`` (through its ``check_production_settings``) in production only.
+    """
+    config = app.config
+    secret_key = config.get("STRIPE_SECRET_KEY") or ""
+    if config.get("STRIPE_API_BASE"):
+        raise RuntimeError("STRIPE_API_BASE is for tests only (it points the Stripe SDK at a local stub) and is "
+                           "refused in production: unset it")
+    if not secret_key:
+        return  # no payments at all: checkout says so (test mode is never offered in production)
+    if secret_key.startswith(TEST_KEY_PREFIXES):
+        raise RuntimeError("STRIPE_SECRET_KEY is a Stripe test-mode key (sk_test_…) and production would take no "
+                           "real payments: set the live secret key (sk_live_… or a restricted rk_live_… key)")
+    if not config.get("STRIPE_WEBHOOK_SECRET"):
+        raise RuntimeError("STRIPE_WEBHOOK_SECRET must be set when STRIPE_SECRET_KEY is: it is the signing secret "
+                           "(whsec_…) of the endpoint https://<host>/billing/stripe/webhook in the Stripe dashboard; "
+                           "without it payments whose buyer never returns, refunds and disputes are never recorded")
 
 
 def build_gateway(app: Flask) -> Gateway:

@@ -47,8 +47,9 @@ ENTITLEMENT_SOURCES = ("order", "seat", "grant")
 class Entitlement(TimestampMixin, db.Model):
     """A right of one user to one module for a period: purchases, seats and staff grants all end up here.
 
-    Rows are never deleted: a refund or a revoked seat sets ``revoked_at``; a renewal adds a row that starts where the
-    current one ends. ``billing.access`` is the one policy that reads them.
+    Rows are never deleted: a refund or a revoked seat sets ``revoked_at`` (and the windows queued after it move
+    earlier); a renewal adds a row that starts where the current coverage ends. ``billing.access`` is the one policy
+    that reads and writes them.
     """
 
     __tablename__ = "entitlements"
@@ -68,7 +69,8 @@ class Entitlement(TimestampMixin, db.Model):
     module: Mapped[Module] = relationship()
 
 
-ORDER_STATUSES = ("pending", "paid", "refunded", "partially_refunded", "expired", "failed")
+# charged_back: a dispute was lost, the bank took the payment back (and so did we, whatever it bought).
+ORDER_STATUSES = ("pending", "paid", "refunded", "partially_refunded", "charged_back", "expired", "failed")
 
 
 class Order(TimestampMixin, db.Model):

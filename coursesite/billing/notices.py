@@ -1,8 +1,6 @@
 """Mail that billing sends: the receipt when an order is paid, and renewal reminders before access ends.
 
-A reminder is recorded (unique per user, module, end of access and days before) in the same transaction that
-follows its sending, so a window is never reminded twice, even by two runs at once; a failed send is not recorded
-and is tried again on the next run.
+Renewal reminders are claimed, then sent: see :func:`send_renewal_reminders`.
 """
 from __future__ import annotations
 
@@ -11,7 +9,7 @@ import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 
 from coursesite import mail
@@ -51,7 +49,9 @@ def due_reminders(now: datetime) -> list[DueReminder]:
     ends = func.max(Entitlement.valid_until)
     rows = db.session.execute(
         select(Entitlement.user_id, Entitlement.module_id, ends.label("ends"))
-        .where(Entitlement.kind == "access", Entitlement.revoked_at.is_(None))
+        .join(User, User.id == Entitlement.user_id)
+        .where(Entitlement.kind == "access", Entitlement.revoked_at.is_(None),
+               User.deleted_at.is_(None))  # a deleted account has no one to mail (and only a placeholder address)
         .group_by(Entitlement.user_id, Entitlement.module_id)
         .having(ends > now, ends <= horizon)
     ).all()
@@ -73,27 +73,49 @@ class ReminderRun:
 
 
 def send_renewal_reminders(now: datetime | None = None) -> ReminderRun:
+    """Mail each due reminder once: claim it, commit, then send; a failed send gives the claim back.
+
+    The claim is the ``RenewalReminder`` row, unique per user, module, end of access and days before. It is inserted
+    and committed *before* the mail goes out, so no transaction (and no lock on SQLite's one writer) is held open
+    while an SMTP server takes its time. Two runs at once cannot both send: the second's insert hits the unique
+    constraint and it counts the reminder as already sent. If the send fails, the claim is deleted again and the next
+    run retries. The price is that a run killed between the commit and the send never sends that one reminder; a
+    missed reminder is better than a repeated one, and the learner's access page still shows the end date.
+    """
     now = now or utcnow()
     sent = already_sent = failed = 0
     for due in due_reminders(now):
-        db.session.add(RenewalReminder(user_id=due.user.id, module_id=due.module.id,
-                                       access_ends_at=due.access_ends_at, days_before=due.days_before))
-        try:
-            db.session.flush()
-        except IntegrityError:
-            db.session.rollback()
+        claim = _claim(due)
+        if claim is None:
             already_sent += 1
             continue
         try:
             _mail_reminder(due, now)
-        except Exception:  # noqa: BLE001 - not recorded, so the next run tries again
-            db.session.rollback()
+        except Exception:  # noqa: BLE001 - the claim is given back, so the next run tries again
             log.exception("Could not mail the renewal reminder to user %s", due.user.id)
+            _release(claim)
             failed += 1
             continue
-        db.session.commit()
         sent += 1
     return ReminderRun(sent, already_sent, failed)
+
+
+def _claim(due: DueReminder) -> int | None:
+    """Insert and commit the reminder's row; None when another run (or an earlier one) has it."""
+    reminder = RenewalReminder(user_id=due.user.id, module_id=due.module.id, access_ends_at=due.access_ends_at,
+                               days_before=due.days_before)
+    db.session.add(reminder)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        return None
+    return reminder.id
+
+
+def _release(claim: int) -> None:
+    db.session.execute(delete(RenewalReminder).where(RenewalReminder.id == claim))
+    db.session.commit()
 
 
 def _mail_reminder(due: DueReminder, now: datetime) -> None:

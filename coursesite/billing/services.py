@@ -4,13 +4,15 @@ from __future__ import annotations
 import math
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from coursesite.billing.access import as_utc, has_access, has_entitlement
-from coursesite.billing.gateway import CheckoutLine, CheckoutRequest, Gateway, StartedCheckout
+from coursesite.billing.gateway import (
+    CheckoutLine, CheckoutRequest, Gateway, PaymentProviderError, StartedCheckout,
+)
 from coursesite.billing.models import Entitlement, Order, OrderLine, PriceTier
 from coursesite.catalog.models import Module
 from coursesite.extensions import db
@@ -32,11 +34,14 @@ DEFAULT_TIERS: tuple[dict, ...] = (
 TIER_CODES = tuple(tier["code"] for tier in DEFAULT_TIERS)
 ACCESS_DAYS = 365
 MAX_SEATS_PER_ORDER = 1000
+# Orders that took money, and so have a receipt; the others have an order-status page.
+RECEIPT_STATUSES = ("paid", "refunded", "partially_refunded", "charged_back")
 ORDER_STATUS_LABELS = {
     "pending": "Awaiting payment",
     "paid": "Paid",
     "refunded": "Refunded",
     "partially_refunded": "Partly refunded",
+    "charged_back": "Payment reversed (dispute lost)",
     "expired": "Checkout not completed",
     "failed": "Payment failed",
 }
@@ -90,12 +95,18 @@ def max_quantity(tier: PriceTier) -> int:
 
 
 class CheckoutRefused(Exception):
-    """The choice breaks a rule; ``field`` names the form field at fault (None: the purchase as a whole)."""
+    """The choice breaks a rule; ``field`` names the form field at fault (None: the purchase as a whole).
 
-    def __init__(self, message: str, field: str | None = None) -> None:
+    ``open_order`` (a reference) and ``checkout_url`` point to an order already under way for the same thing.
+    """
+
+    def __init__(self, message: str, field: str | None = None, *, open_order: str | None = None,
+                 checkout_url: str | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.field = field
+        self.open_order = open_order
+        self.checkout_url = checkout_url
 
 
 @dataclass(frozen=True)
@@ -110,6 +121,18 @@ def certificate_tier(module_id: int) -> PriceTier | None:
         PriceTier.module_id == module_id, PriceTier.grants == "certificate", PriceTier.active.is_(True)))
 
 
+def billed_to_organisation(tier: PriceTier) -> bool:
+    """Organisation-funded access and seat licences are bought in an organisation's name: the review page asks for
+    the name (which also names a seat buyer's new organisation) and Checkout for the billing address."""
+    return tier.code == "org_funded" or tier.per_seat
+
+
+def organisation_name_missing_message(tier: PriceTier) -> str:
+    if tier.per_seat:
+        return "Enter the name of the organisation the seats are for."
+    return "Enter the name of the organisation that pays."
+
+
 def check_choice(user, tier: PriceTier, choice: CheckoutChoice) -> None:
     """The rules of a purchase, whatever the form said (its fields can be tampered with)."""
     if tier.per_seat:
@@ -118,8 +141,8 @@ def check_choice(user, tier: PriceTier, choice: CheckoutChoice) -> None:
                 f"Choose between {tier.min_quantity} and {max_quantity(tier)} seats.", "quantity")
     elif choice.quantity != 1:
         raise CheckoutRefused("This price is for one learner.", "quantity")
-    if tier.code == "org_funded" and not choice.organisation_name.strip():
-        raise CheckoutRefused("Enter the name of the organisation that pays.", "organisation_name")
+    if billed_to_organisation(tier) and not choice.organisation_name.strip():
+        raise CheckoutRefused(organisation_name_missing_message(tier), "organisation_name")
     if choice.add_certificate and tier.grants != "access":
         raise CheckoutRefused("The test and certificate can be added to individual access only.", "add_certificate")
     wants_certificate = tier.grants == "certificate" or choice.add_certificate
@@ -128,6 +151,49 @@ def check_choice(user, tier: PriceTier, choice: CheckoutChoice) -> None:
     if tier.grants == "certificate" and not has_access(user, tier.module_id):
         raise CheckoutRefused("The test and certificate go with access to the module: buy access first "
                               "(you can add the certificate to it).")
+
+
+# How long a Stripe Checkout Session stays open when, as here, no ``expires_at`` is given.
+CHECKOUT_SESSION_LIFETIME = timedelta(hours=24)
+
+
+def open_certificate_order(user_id: int, module_id: int, now: datetime | None = None) -> Order | None:
+    """The user's newest pending order for the module's test and certificate (alone or as the add-on) whose Checkout
+    Session may still be open."""
+    since = (now or utcnow()) - CHECKOUT_SESSION_LIFETIME
+    return db.session.scalar(
+        select(Order).join(OrderLine, OrderLine.order_id == Order.id)
+        .where(Order.user_id == user_id, Order.module_id == module_id, Order.status == "pending",
+               Order.created_at > since, OrderLine.grants == "certificate")
+        .order_by(Order.created_at.desc(), Order.id.desc()).limit(1)
+    )
+
+
+def check_no_open_certificate_checkout(user, module_id: int, gateway: Gateway) -> None:
+    """Refuse a second checkout for the certificate while one is open, so it cannot be paid twice.
+
+    The provider is asked about the open order's session: an expired one no longer counts, a paid one is being
+    confirmed, an open one is offered to the buyer to finish. Renewals of access are not limited: buying another year
+    while one checkout is open is legitimate.
+    """
+    pending = open_certificate_order(user.id, module_id)
+    if pending is None:
+        return
+    try:
+        session = gateway.retrieve_session(pending.stripe_checkout_session_id)
+    except PaymentProviderError:
+        session = None  # cannot tell: stay on the safe side, without a link
+    if session is not None and session.paid:
+        raise CheckoutRefused(
+            f"You have already paid for the test and certificate (order {pending.reference}); we are confirming "
+            f"the payment.", open_order=pending.reference)
+    if session is not None and session.status != "open":
+        return  # expired, or completed without payment: it can no longer be paid
+    lifetime = int(CHECKOUT_SESSION_LIFETIME.total_seconds() // 3600)
+    raise CheckoutRefused(
+        f"You already have a checkout open for the test and certificate of this module (order {pending.reference}). "
+        f"Please complete that one, or wait until it expires ({lifetime} hours after it was opened) to start "
+        f"another.", open_order=pending.reference, checkout_url=session.url if session is not None else None)
 
 
 def _line(tier: PriceTier, position: int, quantity: int) -> OrderLine:
@@ -144,6 +210,8 @@ def start_checkout(user, tier: PriceTier, choice: CheckoutChoice, gateway: Gatew
     provider that fails or cannot be reached leaves no order behind.
     """
     check_choice(user, tier, choice)
+    if tier.grants == "certificate" or choice.add_certificate:
+        check_no_open_certificate_checkout(user, tier.module_id, gateway)
     lines = [_line(tier, 1, choice.quantity)]
     if choice.add_certificate:
         addon = certificate_tier(tier.module_id)
@@ -159,7 +227,7 @@ def start_checkout(user, tier: PriceTier, choice: CheckoutChoice, gateway: Gatew
         customer_email=user.email,
         success_url=success_url,
         cancel_url=cancel_url,
-        collect_billing_address=tier.code == "org_funded",
+        collect_billing_address=billed_to_organisation(tier),
     ))
     subtotal = sum(line.amount_total for line in lines)
     db.session.add(Order(

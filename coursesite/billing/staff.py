@@ -12,7 +12,7 @@ from sqlalchemy.orm import selectinload
 from coursesite.accounts.audit import record
 from coursesite.accounts.models import User
 from coursesite.accounts.services import user_by_email
-from coursesite.billing.access import grant_entitlement, revoke_entitlement
+from coursesite.billing.access import grant_entitlement, lock_holder, revoke_entitlement
 from coursesite.billing.models import Entitlement
 from coursesite.catalog.models import Module
 from coursesite.extensions import db
@@ -59,6 +59,7 @@ def grant_access(email: str, module_slug: str, days: int, actor: User | None) ->
 def revoke_access(email: str, module_slug: str, actor: User | None, reason: str = "") -> int:
     """Take back every current access entitlement of the learner to the module (purchases, seats and grants)."""
     user, module = _learner_and_module(email, module_slug)
+    lock_holder(user.id)  # as fulfilment does: a purchase paid meanwhile waits, then chains from what is left
     entitlements = list(db.session.scalars(select(Entitlement).where(
         Entitlement.user_id == user.id, Entitlement.module_id == module.id, Entitlement.kind == "access",
         Entitlement.revoked_at.is_(None), Entitlement.valid_until > utcnow(),

@@ -17,11 +17,13 @@ from coursesite.billing.gateway import (
 from coursesite.billing.notices import send_receipt
 from coursesite.billing.services import CheckoutRefused
 from coursesite.billing.webhooks import InvalidWebhook, receive
-from coursesite.extensions import csrf
+from coursesite.extensions import csrf, limiter
 
 log = logging.getLogger(__name__)
 
 bp = Blueprint("billing", __name__)
+
+CHECKOUT_RATE_LIMIT = "10/minute"
 
 
 @bp.app_template_global()
@@ -30,14 +32,24 @@ def module_price_tiers(module_id: int) -> list[dict]:
     return [services.tier_summary(tier) for tier in services.tiers_for(module_id)]
 
 
-def _render_checkout(form: CheckoutForm, tier, message: str = "", status: int = 200):
+def _render_checkout(form: CheckoutForm, tier, message: str = "", status: int = 200,
+                     refused: CheckoutRefused | None = None):
     return render_template("billing/checkout.html", form=form.prepare_for(tier), tier=tier, message=message,
-                           rule=services.tier_rule(tier),
+                           rule=services.tier_rule(tier), refused=refused,
                            certificate_tier=services.certificate_tier(tier.module_id),
                            test_mode=in_test_mode(current_app)), status
 
 
+def buyer_key() -> str:
+    """Rate-limit key for checkout: the logged-in buyer (several buyers may share an office's address)."""
+    if current_user.is_authenticated:
+        return f"user:{current_user.id}"
+    return f"address:{request.remote_addr}"
+
+
 @bp.route("/checkout/<slug>/<tier_code>", methods=["GET", "POST"])
+# Each POST may open a Stripe Checkout Session: a person needs a few, a script could open thousands.
+@limiter.limit(CHECKOUT_RATE_LIMIT, methods=["POST"], key_func=buyer_key)
 @login_required
 def checkout(slug: str, tier_code: str):
     tier = services.tier_on_sale(slug, tier_code)
@@ -61,7 +73,7 @@ def checkout(slug: str, tier_code: str):
     except CheckoutRefused as refused:
         if refused.field:
             getattr(form, refused.field).errors.append(refused.message)
-        return _render_checkout(form, tier, refused.message, 422)
+        return _render_checkout(form, tier, refused.message, 422, refused)
     except PaymentProviderError as error:
         return _render_checkout(form, tier, f"{error} You have not been charged.", 503)
     return redirect(started.url, code=303)
@@ -73,6 +85,14 @@ def _after_fulfilment(outcome: Outcome) -> None:
         send_receipt(outcome.order)
 
 
+MISMATCH_ALERTED = ("Your payment reached us, but it does not match this order, so access has not opened. We have "
+                    "alerted our staff: they will check the payment and either open your access or refund you. "
+                    "You do not need to pay again.")
+MISMATCH_NOT_ALERTED = ("Your payment reached us, but it does not match this order, so access has not opened, and we "
+                        "could not alert our staff automatically. Please contact us quoting order {reference}. You "
+                        "do not need to pay again.")
+
+
 @bp.get("/checkout/success")
 @login_required
 def checkout_success():
@@ -81,17 +101,20 @@ def checkout_success():
     if order is None:
         abort(404)
     problem = ""
-    try:
-        outcome = fulfil(session_id, current_gateway())
-        _after_fulfilment(outcome)
-    except PaymentProviderError:
-        problem = "We could not confirm the payment with the payment service just now."
-    except FulfilmentError:
-        problem = "This payment needs a closer look before access opens. We have been told and will be in touch."
+    needs_review = False
+    if order.status == "pending":  # once decided, the order says all there is: no need to ask Stripe again
+        try:
+            outcome = fulfil(session_id, current_gateway())
+            _after_fulfilment(outcome)
+        except PaymentProviderError:
+            problem = "We could not confirm the payment with the payment service just now."
+        except FulfilmentError as error:
+            needs_review = True
+            problem = MISMATCH_ALERTED if error.alerted else MISMATCH_NOT_ALERTED.format(reference=order.reference)
     order = services.order_of(current_user.id, order.reference)
     if order.status in ("failed", "expired"):
         return redirect(url_for("billing.checkout_failed", order=order.reference))
-    return render_template("billing/success.html", order=order, problem=problem)
+    return render_template("billing/success.html", order=order, problem=problem, needs_review=needs_review)
 
 
 @bp.get("/checkout/cancel")
@@ -123,7 +146,11 @@ def deliver_webhook(payload: bytes, signature: str | None):
     except PaymentProviderError as error:
         return jsonify(error=str(error)), 503
     except FulfilmentError as error:
-        return jsonify(error=str(error)), 500
+        if not error.alerted:
+            return jsonify(error=str(error)), 500  # not on record yet: Stripe delivers again, and we try again
+        # On record and the admins mailed: a person decides. Retrying cannot help, and endless failures would
+        # make Stripe disable the endpoint.
+        return jsonify(received=True, result="needs_review"), 200
     if outcome is not None:
         _after_fulfilment(outcome)
     return jsonify(received=True, result=result), 200
@@ -182,10 +209,12 @@ def orders():
 @bp.get("/billing/orders/<reference>")
 @login_required
 def receipt(reference: str):
+    """A receipt once money was taken (paid, or refunded since); before that, or if it never was, the order's status."""
     order = services.order_of(current_user.id, reference)
     if order is None:
         abort(404)
-    return render_template("billing/receipt.html", order=order, labels=services.ORDER_STATUS_LABELS)
+    template = "billing/receipt.html" if order.status in services.RECEIPT_STATUSES else "billing/order_status.html"
+    return render_template(template, order=order, labels=services.ORDER_STATUS_LABELS)
 
 
 def _admin_only() -> None:

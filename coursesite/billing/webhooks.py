@@ -11,7 +11,7 @@ from typing import Callable
 import stripe
 
 from coursesite.billing.fulfilment import (
-    DuplicateEvent, EventRef, Outcome, fulfil, record_failure, record_refund,
+    DuplicateEvent, EventRef, Outcome, fulfil, record_dispute, record_failure, record_refund,
 )
 from coursesite.billing.gateway import Gateway
 
@@ -23,6 +23,8 @@ HANDLERS: dict[str, Callable[..., Outcome]] = {
     "checkout.session.async_payment_failed": record_failure,
     "checkout.session.expired": fulfil,
     "charge.refunded": record_refund,
+    "charge.dispute.created": record_dispute,
+    "charge.dispute.closed": record_dispute,
 }
 
 

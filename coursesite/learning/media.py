@@ -11,9 +11,9 @@ from pathlib import Path
 from urllib.parse import quote
 
 from flask import Blueprint, abort, current_app, send_from_directory
-from flask_login import current_user
 
 from coursesite.billing.access import can_watch
+from coursesite.billing.gating import Refused, requires_module_access
 from coursesite.catalog.models import Lecture
 from coursesite.learning.services import is_speaker_photo, lectures_for_file
 
@@ -70,10 +70,13 @@ def speaker_photo(name: str):
     return deliver(path, public=True)
 
 
+def lecture_file_gate(user, name: str) -> list[Lecture] | Refused:
+    """The lectures using the file, when the user may watch one of them; a 404 for everyone else."""
+    lectures = lectures_for_file(f"lectures/{name}") if _may_name_a_stored_file(name) else []
+    return lectures if may_watch_any(user, lectures) else Refused()
+
+
 @bp.get("/lectures/<name>")
-def lecture_file(name: str):
-    path = f"lectures/{name}"
-    lectures = lectures_for_file(path) if _may_name_a_stored_file(name) else []
-    if not may_watch_any(current_user, lectures):
-        abort(404)
-    return deliver(path, public=any(lecture.preview for lecture in lectures))
+@requires_module_access(lecture_file_gate)
+def lecture_file(lectures: list[Lecture], name: str):
+    return deliver(f"lectures/{name}", public=any(lecture.preview for lecture in lectures))

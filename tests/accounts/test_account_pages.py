@@ -73,6 +73,58 @@ def test_email_change_waits_for_the_new_address_to_be_confirmed(client, mailbox,
     assert login(client.application.test_client(), "zoe.new@example.org").headers["Location"] == "/account"
 
 
+def change_link(mailbox, address: str) -> str:
+    return mailbox.last_to(address).link_to("/auth/email/").removeprefix(BASE_URL)
+
+
+def test_only_the_latest_email_change_link_works_and_only_once(client, mailbox, user):
+    login(client, user.email)
+    change_email(client, "first@example.org")
+    first = change_link(mailbox, "first@example.org")
+    assert reload(user).pending_email == "first@example.org"
+    change_email(client, "second@example.org")
+    second = change_link(mailbox, "second@example.org")
+
+    refused = client.get(first)
+    assert refused.status_code == 400
+    assert "You asked to change your address again after this link was sent" in refused.get_data(as_text=True)
+    assert reload(user).email == "ada@example.org"
+
+    assert client.get(second).status_code == 302
+    assert reload(user).email == "second@example.org" and user.pending_email is None
+    reused = client.get(second)
+    assert reused.status_code == 400 and "already been used" in reused.get_data(as_text=True)
+    assert client.get(first).status_code == 400
+    assert reload(user).email == "second@example.org"
+
+
+def test_the_old_address_is_told_of_the_change_with_a_way_to_secure_the_account(app, client, mailbox, user):
+    login(client, user.email)
+    change_email(client, "new@example.org")
+    client.get(change_link(mailbox, "new@example.org"))
+    notice = mailbox.last_to("ada@example.org")
+    assert notice.subject == "Your email address was changed"
+    reset = notice.link_to("/auth/reset/").removeprefix(BASE_URL)
+    assert f'href="{BASE_URL}{reset}"' in notice.html
+
+    owner = app.test_client()
+    new_password = "quiet harbour compass 7"
+    response = submit(owner, reset, {"password": new_password, "password_repeat": new_password})
+    assert response.status_code == 302
+    assert not logged_in(client), "securing the account signs out whoever changed the address"
+
+
+def test_a_password_reset_cancels_a_pending_email_change(client, mailbox, user):
+    login(client, user.email)
+    change_email(client, "attacker@example.org")
+    link = change_link(mailbox, "attacker@example.org")
+    submit(client, "/auth/reset", {"email": user.email})
+    reset = mailbox.last_to(user.email).link_to("/auth/reset/").removeprefix(BASE_URL)
+    submit(client, reset, {"password": "quiet harbour compass 7", "password_repeat": "quiet harbour compass 7"})
+    assert client.get(link).status_code == 400
+    assert reload(user).email == "ada@example.org"
+
+
 def test_email_change_to_a_taken_address_tells_its_owner_and_reveals_nothing(client, mailbox, user, make_user):
     make_user("taken@example.org", full_name="Taken Person")
     login(client, user.email)

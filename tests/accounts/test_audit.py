@@ -4,12 +4,13 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 import pytest
+import sqlalchemy as sa
 from sqlalchemy import delete, func, select, update
 
 from coursesite.accounts.audit import AUDIT_PAGE_SIZE, record
 from coursesite.accounts.models import AppendOnlyError, AuditEvent
 from coursesite.extensions import db
-from tests.accounts.conftest import csrf_token, login
+from tests.accounts.conftest import PASSWORD, csrf_token, login, submit
 
 
 def count() -> int:
@@ -131,3 +132,62 @@ def test_logins_failures_logouts_and_role_changes_are_audited(client, runner, us
     runner.invoke(args=["users", "set-role", user.email, "editor"])
     actions = db.session.scalars(select(AuditEvent.action).order_by(AuditEvent.id)).all()
     assert actions == ["account.login_failed", "account.login", "account.logout", "account.role_changed"]
+
+
+def test_the_staff_page_filters_by_target_user_email_or_id(client, user, admin, make_user):
+    seed(user, admin)
+    other = make_user("other@example.org")
+    db.session.add(AuditEvent(actor=other, action="account.login", target=f"users:{other.id}", details={}))
+    db.session.commit()
+    login(client, admin.email)
+
+    def listed(query: str) -> str:
+        response = client.get("/staff/audit", query_string=query)
+        assert response.status_code == 200
+        return response.get_data(as_text=True)
+
+    by_email = listed({"target": "ADA@ｅxample.org"})
+    assert rows(by_email) == 2 and f"users:{other.id}" not in by_email
+    assert rows(listed({"target": str(user.id)})) == 2
+    assert rows(listed({"target": f"users:{other.id}"})) == 1
+    assert "audit-table" not in listed({"target": "nobody@example.org"})
+    assert rows(listed({"target": str(user.id), "action": "account.role_changed"})) == 1
+    assert 'name="target"' in by_email
+
+
+@pytest.mark.parametrize("query, message", [
+    ("page=99999999999999999999999", "There is no page 99999999999999999999999"),
+    ("page=9223372036854775807", "There is no page 9223372036854775807"),
+    ("page=5000", "There is no page 5000: the log, as filtered, has 1 page."),
+    ("date_to=9999-12-31", "Choose a date between 1970-01-01 and 2999-12-31."),
+    ("date_from=0001-01-01", "Choose a date between 1970-01-01 and 2999-12-31."),
+    ("target=" + "9" * 300, "Field cannot be longer than 254 characters"),
+])
+def test_out_of_range_pages_and_dates_get_a_message_and_no_500(client, admin, query, message):
+    login(client, admin.email)
+    response = client.get(f"/staff/audit?{query}")
+    assert response.status_code == 200
+    assert message in response.get_data(as_text=True)
+
+
+def test_the_database_itself_refuses_to_change_or_remove_audit_events(app, user):
+    record(user, "account.login", user)
+    db.session.commit()
+    for statement in ("UPDATE audit_events SET action = 'account.nothing_happened'", "DELETE FROM audit_events"):
+        with db.engine.connect() as connection:  # plain SQL, past the ORM's listeners
+            with pytest.raises(sa.exc.DBAPIError, match="audit events are append-only"):
+                connection.execute(sa.text(statement))
+            connection.rollback()
+    assert db.session.scalar(select(AuditEvent.action)) == "account.login"
+
+
+def test_deleting_an_account_changes_no_audit_event(client, user):
+    login(client, user.email)
+    before = [(event.id, event.action, event.ip_address, event.details)
+              for event in db.session.scalars(select(AuditEvent).order_by(AuditEvent.id))]
+    response = submit(client, "/account/delete", {"current_password": PASSWORD, "understood": "y"})
+    assert response.status_code == 302, "deletion never needs to update the append-only log"
+    db.session.expire_all()
+    after = [(event.id, event.action, event.ip_address, event.details)
+             for event in db.session.scalars(select(AuditEvent).order_by(AuditEvent.id))]
+    assert after[:len(before)] == before and after[-1][1] == "account.deleted"

@@ -1,18 +1,27 @@
 """Login, logout, remember-me, the session's renewal and the audit trail they leave."""
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from argon2 import PasswordHasher, extract_parameters
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from coursesite.accounts import passwords
-from coursesite.accounts.models import AuditEvent
+from coursesite.accounts.models import AuditEvent, User, UserSession
+from coursesite.accounts.sessions import aware, hash_token
+from coursesite.models_base import utcnow
 from coursesite.extensions import db
 from tests.accounts.conftest import PASSWORD, csrf_token, logged_in, login, submit
 
 
 def actions() -> list[str]:
     return list(db.session.scalars(select(AuditEvent.action).order_by(AuditEvent.id)))
+
+
+def live_rows(user: User) -> list[UserSession]:
+    return list(db.session.scalars(select(UserSession).where(UserSession.user_id == user.id,
+                                                             UserSession.revoked_at.is_(None))))
 
 
 def test_login_with_the_right_password_starts_a_session(client, user):
@@ -99,7 +108,9 @@ def test_login_renews_the_session(client, user):
     login(client, user.email)
     with client.session_transaction() as session:
         assert "planted" not in session
-        assert session["_user_id"] == user.get_id()
+        token = session["_user_id"]
+    (row,) = live_rows(user)
+    assert row.token_hash == hash_token(token) != token, "the session holds a token; the database, its hash"
     assert csrf_token(client, "/account") != before
 
 
@@ -175,3 +186,116 @@ def test_an_overlong_password_is_refused_before_hashing(client, user, monkeypatc
     response = login(client, user.email, "p" * 10_000)
     assert response.status_code == 200
     assert "Field cannot be longer than 128 characters" in response.get_data(as_text=True)
+
+
+# Server-side sessions ---------------------------------------------------------------------------------------------
+
+def logout(client):
+    return client.post("/auth/logout", data={"csrf_token": csrf_token(client, "/account")})
+
+
+def replays(app, name: str, value: str) -> bool:
+    """Whether a browser holding only this one cookie is logged in."""
+    replay = app.test_client()
+    replay.set_cookie(name, value)
+    return logged_in(replay)
+
+
+def test_cookies_copied_before_logout_no_longer_work_after_it(app, client, user):
+    login(client, user.email, remember="y")
+    session_cookie = client.get_cookie("session").value
+    remember_cookie = client.get_cookie("remember_token").value
+    assert replays(app, "session", session_cookie) and replays(app, "remember_token", remember_cookie)
+
+    logout(client)
+    assert not replays(app, "session", session_cookie), "a copied session cookie outlived the logout"
+    assert not replays(app, "remember_token", remember_cookie), "a copied remember-me cookie outlived the logout"
+    assert live_rows(user) == []
+
+
+def test_logout_ends_only_its_own_session(app, client, user):
+    other_device = app.test_client()
+    login(other_device, user.email)
+    login(client, user.email)
+    logout(client)
+    assert not logged_in(client) and logged_in(other_device)
+
+
+def expire(user: User, **change) -> None:
+    db.session.execute(update(UserSession).where(UserSession.user_id == user.id).values(**change))
+    db.session.commit()
+
+
+@pytest.mark.parametrize("remember", [False, True])
+def test_sessions_end_at_their_absolute_expiry_on_the_server(app, client, user, remember):
+    login(client, user.email, **({"remember": "y"} if remember else {}))
+    (row,) = live_rows(user)
+    lifetime = app.config["REMEMBER_COOKIE_DURATION" if remember else "LOGIN_SESSION_LIFETIME"]
+    assert abs((aware(row.expires_at) - aware(row.created_at)) - lifetime) < timedelta(seconds=5)
+    assert lifetime == (timedelta(days=30) if remember else timedelta(hours=12))
+    remember_cookie = client.get_cookie("remember_token")
+
+    expire(user, expires_at=utcnow() - timedelta(seconds=1))
+    assert not logged_in(client), "the browser still sends its cookie, but the server has ended the session"
+    if remember:
+        assert not replays(app, "remember_token", remember_cookie.value)
+
+
+def test_the_remember_me_cookie_restores_a_live_session_only(app, client, user):
+    login(client, user.email, remember="y")
+    remember_cookie = client.get_cookie("remember_token").value
+    assert replays(app, "remember_token", remember_cookie)
+    expire(user, revoked_at=utcnow())
+    assert not replays(app, "remember_token", remember_cookie)
+
+
+def test_last_seen_is_written_at_most_every_few_minutes(app, client, user, count_queries):
+    login(client, user.email)
+    (row,) = live_rows(user)
+    first_seen = aware(row.last_seen_at)
+    with count_queries() as counter:
+        client.get("/account")
+    assert not [sql for sql in counter.statements if sql.lstrip().upper().startswith("UPDATE")]
+    db.session.expire_all()
+    assert aware(live_rows(user)[0].last_seen_at) == first_seen
+
+    expire(user, last_seen_at=utcnow() - app.config["LOGIN_SESSION_TOUCH_INTERVAL"])
+    client.get("/account")
+    db.session.expire_all()
+    assert aware(live_rows(user)[0].last_seen_at) > first_seen - timedelta(seconds=1)
+    assert utcnow() - aware(live_rows(user)[0].last_seen_at) < timedelta(minutes=1)
+
+
+def test_a_logged_in_request_costs_one_query_for_the_session(app, client, user, sample_module, count_queries):
+    client.get("/catalog")
+    with count_queries() as visitor:
+        client.get("/catalog")
+    login(client, user.email)
+    client.get("/catalog")
+    with count_queries() as member:
+        client.get("/catalog")
+    loads = [sql for sql in member.statements if "user_sessions" in sql]
+    assert len(loads) == 1 and "JOIN" in loads[0].upper()
+    assert member.count <= visitor.count + 1, (visitor.statements, member.statements)
+
+
+def test_the_account_page_lists_active_sessions_and_signs_out_the_others(app, client, user):
+    other_device = app.test_client()
+    other_device.environ_base["HTTP_USER_AGENT"] = "Other Browser/1.0"
+    login(other_device, user.email, remember="y")
+    other_remember = other_device.get_cookie("remember_token").value
+    client.environ_base["HTTP_USER_AGENT"] = "This Browser/2.0"
+    login(client, user.email)
+
+    page = client.get("/account").get_data(as_text=True)
+    assert "Other Browser/1.0" in page and "This Browser/2.0 <strong>(this session)</strong>" in page
+    assert 'action="/account/sessions/end-others"' in page
+    response = submit(client, "/account/sessions/end-others", {}, page="/account")
+    assert response.status_code == 302 and response.headers["Location"] == "/account"
+    assert "Signed out of 1 other session." in client.get("/account").get_data(as_text=True)
+
+    assert logged_in(client)
+    assert not logged_in(other_device) and not replays(app, "remember_token", other_remember)
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "account.sessions_revoked"))
+    assert event.actor_id == user.id and event.details == {"count": 1}
+    assert "Sign out all other sessions" not in client.get("/account").get_data(as_text=True)

@@ -10,7 +10,8 @@ from sqlalchemy import select
 from coursesite.accounts import passwords
 from coursesite.accounts.models import AuditEvent
 from coursesite.extensions import db
-from tests.accounts.conftest import PASSWORD, csrf_token, logged_in, login, reload, submit
+from coursesite.accounts.sessions import live_sessions
+from tests.accounts.conftest import PASSWORD, logged_in, login, reload, submit
 
 NEW_PASSWORD = "quiet harbour compass 7"
 BASE_URL = "http://127.0.0.1:5000"
@@ -63,7 +64,20 @@ def test_reset_answers_the_same_for_known_and_unknown_addresses(client, mailbox,
     assert known.headers["Location"] == unknown.headers["Location"] == "/auth/login"
     flashed = client.get("/auth/login").get_data(as_text=True)
     assert "If nobody@example.org has an account, we have sent it a link" in flashed
-    assert [mail.envelope_to for mail in mailbox.received] == [[user.email]]
+    # Both cost one message over SMTP, so the time the request takes reveals nothing.
+    assert [mail.envelope_to for mail in mailbox.received] == [[user.email], ["nobody@example.org"]]
+    assert mailbox.last_to(user.email).link_to("/auth/reset/")
+
+
+def test_an_unknown_address_is_told_there_is_no_account_and_gets_no_reset_link(client, mailbox, user):
+    request_reset(client, "Nobody@Example.org")
+    mail = mailbox.last_to("nobody@example.org")
+    assert mail.subject == "Password reset request for Coursesite"
+    assert "There is no Coursesite account with this address" in " ".join(mail.text.split())
+    assert mail.link_to("/auth/register") == f"{BASE_URL}/auth/register"
+    assert mail.link_to("/auth/reset") == f"{BASE_URL}/auth/reset"
+    assert f'href="{BASE_URL}/auth/register"' in mail.html
+    assert "/auth/reset/" not in mail.text
 
 
 def test_reset_by_mail_sets_the_password_confirms_the_address_and_works_once(client, mailbox, make_user):
@@ -172,6 +186,41 @@ def test_change_password_form_refuses_a_weak_password(client, user):
     assert passwords.verify_password(reload(user).password_hash, PASSWORD)
 
 
-def test_the_logout_form_token_is_the_session_token(client, user):
+def test_changing_the_password_revokes_every_session_row_and_starts_a_new_one_here(app, client, user):
+    other_device = app.test_client()
+    login(other_device, user.email)
     login(client, user.email)
-    assert client.post("/auth/logout", data={"csrf_token": csrf_token(client, "/account")}).status_code == 302
+    before = {row.token_hash for row in live_sessions(user)}
+    assert len(before) == 2
+    submit(client, "/account/password", {
+        "current_password": PASSWORD, "password": NEW_PASSWORD, "password_repeat": NEW_PASSWORD})
+    db.session.expire_all()
+    after = live_sessions(user)
+    assert len(after) == 1 and after[0].token_hash not in before, "only a fresh row, for the browser that changed it"
+    assert logged_in(client) and not logged_in(other_device)
+
+
+def test_the_new_password_must_differ_from_the_current_one(client, mailbox, user):
+    login(client, user.email)
+    response = submit(client, "/account/password", {
+        "current_password": PASSWORD, "password": PASSWORD, "password_repeat": PASSWORD})
+    assert response.status_code == 200
+    assert "That is your current password: choose a new one." in response.get_data(as_text=True)
+    assert logged_in(client)
+    request_reset(client, user.email)
+    refused = choose(client, reset_path(mailbox, user.email), PASSWORD)
+    assert "That is your current password: choose a new one." in refused.get_data(as_text=True)
+    assert mailbox.last_to(user.email).subject == "Reset your password", "nothing changed, nothing announced"
+
+
+def test_a_wrong_current_password_is_audited(client, user):
+    login(client, user.email)
+    for path, data in (("/account/password", {"password": NEW_PASSWORD, "password_repeat": NEW_PASSWORD}),
+                       ("/account/email", {"email": "new@example.org"}),
+                       ("/account/delete", {"understood": "y"})):
+        response = submit(client, path, {**data, "current_password": "not the right one at all"})
+        assert response.status_code == 200
+    failures = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "account.reauth_failed")
+                                  .order_by(AuditEvent.id)).all()
+    assert [event.details["form"] for event in failures] == ["password", "email", "delete"]
+    assert all(event.actor_id == user.id and event.target == f"users:{user.id}" for event in failures)

@@ -76,3 +76,70 @@ def test_registration_allows_ten_attempts_an_hour_per_address(limited_app, mailb
     assert statuses == [302] * 10 + [429]
     assert post_form(client_from(limited_app, "198.51.100.5"), "/auth/register",
                      {**form, "email": "p11@example.org"}).status_code == 302
+
+
+# Every spelling of one address is one account to the limits: the key is the address as it would be looked up.
+SPELLINGS = ["ada@example.org", "ADA@example.org", "ada@ｅxample.org", "ada@example。org", "Ada@ＥＸＡＭＰＬＥ.org",
+             "ada@example.org"]
+
+
+def test_every_spelling_of_an_address_shares_the_login_limit(limited_app, user):
+    statuses = [post_form(client_from(limited_app, f"198.51.100.{40 + n}"), "/auth/login",
+                          {"email": email, "password": "wrong password!"}).status_code
+                for n, email in enumerate(SPELLINGS)]
+    assert statuses == [200] * 5 + [429]
+
+
+def test_every_spelling_of_an_address_shares_the_reset_limit(limited_app, mailbox, user):
+    statuses = [post_form(client_from(limited_app, f"198.51.100.{50 + n}"), "/auth/reset", {"email": email}
+                          ).status_code for n, email in enumerate(SPELLINGS[2:])]
+    assert statuses == [302, 302, 302, 429]
+    assert len(mailbox.to(user.email)) == 3
+
+
+def test_reset_requests_for_an_unknown_address_share_the_same_limit(limited_app, mailbox):
+    statuses = [post_form(client_from(limited_app, f"198.51.100.{60 + n}"), "/auth/reset",
+                          {"email": "nobody@ｅxample.org"}).status_code for n in range(4)]
+    assert statuses == [302, 302, 302, 429]
+    assert [mail.subject for mail in mailbox.to("nobody@example.org")] == ["Password reset request for Coursesite"] * 3
+
+
+def post_account_form(client, url: str, data: dict):
+    return client.post(url, data={**data, "csrf_token": csrf_token(client, "/account")})
+
+
+def reauth_forms(password: str) -> list[tuple[str, dict]]:
+    return [("/account/password", {"current_password": password, "password": "quiet harbour compass 7",
+                                   "password_repeat": "quiet harbour compass 7"}),
+            ("/account/email", {"current_password": password, "email": "new@example.org"}),
+            ("/account/delete", {"current_password": password, "understood": "y"})]
+
+
+def test_the_current_password_forms_share_a_limit_per_account(limited_app, user, make_user):
+    client = client_from(limited_app, "198.51.100.70")
+    assert post_form(client, "/auth/login", {"email": user.email, "password": PASSWORD}).status_code == 302
+    guesses = [post_account_form(client, path, data).status_code
+               for path, data in (reauth_forms("guess number one")[n % 3] for n in range(6))]
+    assert guesses == [200] * 5 + [429]
+    refused = post_account_form(client, "/account/password", reauth_forms(PASSWORD)[0][1])
+    assert refused.status_code == 429, "even the right password waits: the budget is per account"
+    assert client.get("/account/password").status_code == 200, "showing the forms is not limited"
+
+    other = client_from(limited_app, "198.51.100.70")
+    make_user("other@example.org")
+    assert post_form(other, "/auth/login", {"email": "other@example.org", "password": PASSWORD}).status_code == 302
+    assert post_account_form(other, "/account/email", reauth_forms("wrong")[1][1]).status_code == 200, "other account"
+
+
+def test_the_current_password_limit_is_twenty_an_hour(limited_app, user, monkeypatch):
+    import time
+
+    client = client_from(limited_app, "198.51.100.71")
+    post_form(client, "/auth/login", {"email": user.email, "password": PASSWORD})
+    now = time.time()
+    statuses = []
+    for minute in range(5):  # five a minute for five minutes: the hourly budget runs out on the 21st
+        monkeypatch.setattr(time, "time", lambda: now + 61 * minute)
+        statuses += [post_account_form(client, "/account/email", reauth_forms("wrong")[1][1]).status_code
+                     for _ in range(5)]
+    assert statuses == [200] * 20 + [429] * 5

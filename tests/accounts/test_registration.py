@@ -2,14 +2,16 @@
 from __future__ import annotations
 
 import time
+from datetime import timedelta
 
 import pytest
 from itsdangerous.timed import TimestampSigner
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from coursesite.accounts.models import AuditEvent, User
 from coursesite.extensions import db
-from tests.accounts.conftest import PASSWORD, ZOE, submit
+from coursesite.models_base import utcnow
+from tests.accounts.conftest import CSRF_INPUT, PASSWORD, ZOE, submit
 
 FORM = {
     "email": "Zoe@Example.org",
@@ -134,8 +136,15 @@ def test_registering_an_existing_address_in_other_case_mails_its_owner_and_revea
     ({"password_repeat": PASSWORD + "!"}, "The two passwords differ."),
     ({"full_name": ""}, "Enter your full name."),
     ({"full_name": "Z" * 121}, "Field cannot be longer than 120 characters"),
-    ({"full_name": "Zoë\u0000Ōtsuka"}, "invisible or control characters"),
+    ({"full_name": "Zoë\u0007Ōtsuka"}, "invisible or control characters"),
     ({"full_name": "Zoë\u202eŌtsuka"}, "invisible or control characters"),
+    ({"full_name": "Zoë\u202aŌtsuka"}, "invisible or control characters"),
+    ({"full_name": "Zoë\u2066Ōtsuka\u2069"}, "invisible or control characters"),
+    ({"full_name": "Zoë\ufeffŌtsuka"}, "invisible or control characters"),
+    ({"full_name": "\u0958" * 120}, "Field cannot be longer than 120 characters: in the standard Unicode form we "
+                                     "store, this text has 240."),
+    ({"profession": "\u0958" * 80}, "Field cannot be longer than 80 characters"),
+    ({"licence_number": "\u0958" * 40}, "Field cannot be longer than 40 characters"),
     ({"profession": ""}, "Enter your profession"),
     ({"profession": "p" * 81}, "Field cannot be longer than 80 characters"),
     ({"licence_number": "1" * 41}, "Field cannot be longer than 40 characters"),
@@ -154,6 +163,22 @@ def test_bad_input_gets_a_clear_message_and_saves_nothing(client, mailbox, chang
     assert mailbox.received == []
 
 
+@pytest.mark.parametrize("field", ["email", "password", "full_name", "profession", "licence_number"])
+def test_a_nul_byte_in_any_field_gets_a_clear_answer_and_saves_nothing(client, mailbox, field):
+    response = register(client, **{field: FORM.get(field, "x") + "\x00"})
+    assert response.status_code == 400
+    assert "contained an invisible NUL character" in response.get_data(as_text=True)
+    assert user_count() == 0 and mailbox.received == []
+
+
+def test_a_persian_name_with_a_zero_width_non_joiner_is_kept_exactly(client, mailbox):
+    name = "نیلوفر محمدی\u200cپور"  # ZWNJ between the parts of the family name, as Persian writes it
+    assert register(client, full_name=name, profession="روان\u200cشناس بالینی").status_code == 302
+    user = db.session.scalar(select(User))
+    assert user.full_name == name and "\u200c" in user.profession
+    assert register(client, email="joiner@example.org", full_name="क्\u200dष").status_code == 302  # ZWJ
+
+
 def test_errors_are_tied_to_their_field(client, mailbox):
     page = register(client, profession="").get_data(as_text=True)
     assert 'aria-describedby="profession-error"' in page
@@ -164,6 +189,22 @@ def test_whitespace_and_unicode_forms_are_normalised(client, mailbox):
     decomposed = "Zoe\u0308  \u0141ukasiewicz-\u014ctsuka "
     register(client, full_name=decomposed)
     assert db.session.scalar(select(User)).full_name == ZOE
+
+
+def test_the_already_registered_notice_goes_at_most_once_an_hour(client, mailbox, make_user):
+    owner = make_user("zoe@example.org", full_name=ZOE)
+    responses = [register(client, email="ZOE@example.org", follow_redirects=True) for _ in range(3)]
+    fresh = register(client, email="someone.new@example.org", follow_redirects=True)
+    pages = {CSRF_INPUT.sub("", response.get_data(as_text=True).replace("someone.new@example.org", "zoe@example.org"))
+             for response in [*responses, fresh]}
+    assert len(pages) == 1, "the page answers the same for a new address and for every repeat"
+    assert [mail.subject for mail in mailbox.to("zoe@example.org")] == ["You already have a Coursesite account"]
+
+    db.session.execute(update(User).where(User.id == owner.id)
+                       .values(already_registered_mailed_at=utcnow() - timedelta(hours=1, seconds=1)))
+    db.session.commit()
+    register(client, email="zoe@example.org")
+    assert len(mailbox.to("zoe@example.org")) == 2
 
 
 def test_the_licence_is_optional(client, mailbox):

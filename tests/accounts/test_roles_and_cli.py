@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import Forbidden
 
-from coursesite.accounts import passwords
+from coursesite.accounts import passwords, sessions
 from coursesite.accounts.decorators import role_required
 from coursesite.accounts.models import AuditEvent, User
 from coursesite.extensions import db
@@ -88,6 +88,8 @@ def test_role_required_admits_the_role_and_admins(app, make_user, role, allowed)
     def editor_page():
         return "editing"
 
+    sessions.start(person, remember=False)
+    db.session.commit()
     with app.test_request_context("/"):
         login_user(person)
         if allowed:

@@ -1,9 +1,10 @@
 """A Stripe-compatible HTTP server on loopback, for the real ``stripe`` SDK to talk to in tests.
 
 It speaks the slice of the API the app uses (Checkout Sessions with line items, listing sessions by payment intent,
-charges) with Stripe's encoding: form-encoded requests with ``a[b][0]`` keys, JSON answers, errors as
+charges, disputes) with Stripe's encoding: form-encoded requests with ``a[b][0]`` keys, JSON answers, errors as
 ``{"error": {...}}`` with 402/429/500 statuses. Tests play Stripe's other side through its methods: a customer pays
-(``pay``), an operator refunds (``refund``), a session expires (``expire``), and events are built and signed as
+(``pay``), an operator refunds (``refund``), a session expires (``expire``), a cardholder disputes a charge
+(``dispute``) and the bank decides (``close_dispute``), and events are built and signed as
 Stripe would send them (``event``, ``sign``). Faults can be queued: an error status or a stall longer than the SDK's
 timeout on the next matching requests.
 """
@@ -62,6 +63,7 @@ class StubState:
     sessions: dict = field(default_factory=dict)
     line_items: dict = field(default_factory=dict)
     charges: dict = field(default_factory=dict)
+    disputes: dict = field(default_factory=dict)
     requests: list = field(default_factory=list)
     faults: list = field(default_factory=list)
     idempotent: dict = field(default_factory=dict)
@@ -165,6 +167,11 @@ class StripeStub:
             match = re.fullmatch(r"/v1/charges/([\w-]+)", path)
             if method == "GET" and match and match.group(1) in self.state.charges:
                 return 200, dict(self.state.charges[match.group(1)])
+            match = re.fullmatch(r"/v1/disputes/([\w-]+)", path)
+            if method == "GET" and match:
+                if match.group(1) not in self.state.disputes:
+                    return 404, {"error": {"type": "invalid_request_error", "message": "No such dispute"}}
+                return 200, dict(self.state.disputes[match.group(1)])
         return 404, {"error": {"type": "invalid_request_error", "message": f"Unknown {method} {path}"}}
 
     def _create_session(self, params: dict) -> dict:
@@ -258,6 +265,23 @@ class StripeStub:
             charge["amount_refunded"] += charge["amount"] - charge["amount_refunded"] if amount is None else amount
             charge["refunded"] = charge["amount_refunded"] >= charge["amount"]
             return dict(charge)
+
+    def dispute(self, charge_id: str, reason: str = "fraudulent") -> dict:
+        """The cardholder disputes the whole charge; returns the dispute (status ``needs_response``)."""
+        with self.lock:
+            charge = self.state.charges[charge_id]
+            dispute = {"id": self._id("dp"), "object": "dispute", "charge": charge_id,
+                       "payment_intent": charge["payment_intent"], "amount": charge["amount"], "currency": "usd",
+                       "status": "needs_response", "reason": reason, "livemode": False}
+            charge["disputed"] = True
+            self.state.disputes[dispute["id"]] = dispute
+            return dict(dispute)
+
+    def close_dispute(self, dispute_id: str, status: str) -> dict:
+        """The bank decides: ``won`` or ``lost``."""
+        with self.lock:
+            self.state.disputes[dispute_id]["status"] = status
+            return dict(self.state.disputes[dispute_id])
 
     def fail_next(self, status: int, path_prefix: str = "/v1/", times: int = 1) -> None:
         with self.lock:

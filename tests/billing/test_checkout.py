@@ -7,7 +7,8 @@ from sqlalchemy import func, select
 from coursesite.billing.access import has_access
 from coursesite.billing.models import Order, PriceTier
 from coursesite.extensions import db
-from tests.billing.conftest import buy, csrf_token, login, module_id, only_order
+from tests.billing.conftest import buy, csrf_token, login, make_user, module_id, only_order
+from tests.conftest import make_app
 
 
 def order_count() -> int:
@@ -66,16 +67,29 @@ def test_org_funded_without_organisation_name_is_refused_on_the_field(learner_cl
 @pytest.mark.parametrize(("tier", "quantity", "unit"), [("institutional", 4, "13500"), ("teaching", 10, "8500"),
                                                         ("institutional", 1000, "13500")])
 def test_seat_tiers_send_the_quantity(learner_client, stub, sample_module, tier, quantity, unit):
-    assert buy(learner_client, tier, quantity=str(quantity)).status_code == 303
+    assert buy(learner_client, tier, quantity=str(quantity), organisation_name="Northfield Centre").status_code == 303
     (params,) = stub.created_sessions()
     assert params["line_items"][0]["quantity"] == str(quantity)
+    assert params["billing_address_collection"] == "required"
+    assert only_order().organisation_name == "Northfield Centre"
     assert params["line_items"][0]["price_data"]["unit_amount"] == unit
+
+
+@pytest.mark.parametrize("tier", ["institutional", "teaching"])
+def test_seat_tiers_need_the_organisation_name(learner_client, stub, sample_module, tier):
+    response = buy(learner_client, tier, quantity="12", organisation_name="  ")
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert 'id="organisation_name-error"' in page and "Enter the name of the organisation the seats are for." in page
+    assert order_count() == 0 and stub.created_sessions() == []
+    review = learner_client.get(f"/checkout/sample-module/{tier}?quantity=12").get_data(as_text=True)
+    assert '<label for="organisation_name">Organisation name</label>' in review
 
 
 @pytest.mark.parametrize(("tier", "quantity"), [("institutional", "3"), ("teaching", "9"), ("institutional", "1001"),
                                                 ("teaching", "-10"), ("institutional", "four"), ("teaching", "")])
 def test_seat_quantity_outside_the_rules_is_refused(learner_client, stub, sample_module, tier, quantity):
-    response = buy(learner_client, tier, quantity=quantity)
+    response = buy(learner_client, tier, quantity=quantity, organisation_name="Northfield Centre")
     assert response.status_code == 422
     page = response.get_data(as_text=True)
     assert 'id="quantity-error"' in page and 'aria-invalid="true"' in page
@@ -94,7 +108,8 @@ def test_a_tier_or_module_not_on_sale_is_404(app, learner_client, stub, sample_m
     assert learner_client.post("/checkout/no-module/self_funded", data={"csrf_token": token}).status_code == 404
     db.session.execute(PriceTier.__table__.update().where(PriceTier.code == "teaching").values(active=False))
     db.session.commit()
-    response = learner_client.post("/checkout/sample-module/teaching", data={"csrf_token": token, "quantity": "10"})
+    response = learner_client.post("/checkout/sample-module/teaching", data={"csrf_token": token, "quantity": "10",
+                                                                             "organisation_name": "School"})
     assert response.status_code == 404 and "not on sale" in response.get_data(as_text=True)
     assert order_count() == 0 and stub.created_sessions() == []
 
@@ -112,13 +127,19 @@ def test_checkout_needs_csrf_and_a_login(app, client, learner_client, stub, samp
     assert order_count() == 0
 
 
-@pytest.mark.parametrize("status", [402, 429, 500])
-def test_stripe_errors_leave_no_order_and_say_so(learner_client, stub, sample_module, learner, status):
+@pytest.mark.parametrize(("status", "message"), [
+    (402, "The payment service refused to start this payment. Please try again later, or contact us if it keeps "
+          "happening. You have not been charged."),
+    (429, "The payment service is busy right now. Please try again in a minute. You have not been charged."),
+    (500, "The payment service could not handle the request. Please try again later. You have not been charged."),
+])
+def test_stripe_errors_leave_no_order_and_say_so(learner_client, stub, sample_module, learner, status, message):
     stub.fail_next(status)
     response = buy(learner_client, "self_funded")
     assert response.status_code == 503
     page = response.get_data(as_text=True)
-    assert "You have not been charged." in page
+    assert f'<div class="form-errors" role="alert"><p>{message}</p></div>' in page
+    assert "declined" not in page
     assert order_count() == 0
     assert not has_access(learner, module_id())
 
@@ -127,7 +148,8 @@ def test_stripe_timeout_leaves_no_order(learner_client, stub, sample_module):
     stub.stall_next(1.5)
     response = buy(learner_client, "self_funded")
     assert response.status_code == 503
-    assert "could not reach the payment service" in response.get_data(as_text=True)
+    assert ('<div class="form-errors" role="alert"><p>We could not reach the payment service. Please try again in a '
+            'few minutes. You have not been charged.</p></div>') in response.get_data(as_text=True)
     assert order_count() == 0
 
 
@@ -158,3 +180,27 @@ def test_pricing_box_buy_forms_lead_to_the_checkout_page(app, learner, sample_mo
 
 def test_checkout_page_sends_visitors_to_log_in(client, sample_module):
     assert client.get("/checkout/sample-module/self_funded").status_code in (302, 401)
+
+
+@pytest.fixture
+def limited_app(app, migrated, tmp_path, smtp_server, app_overrides):
+    """The app with rate limits on (fresh in-memory counters), on the test database ``app`` cleans up."""
+    limited = make_app(migrated, tmp_path, RATELIMIT_ENABLED=True, **smtp_server.settings, **app_overrides)
+    with limited.app_context():
+        yield limited
+        db.session.remove()
+
+
+def test_checkout_posts_are_limited_to_ten_a_minute_per_buyer(limited_app, stub, sample_module):
+    first = login(limited_app, make_user("a@example.org"))
+    url = "/checkout/sample-module/org_funded"
+    token = csrf_token(first, url)
+    # Refused for the missing organisation name, so no Stripe session is opened: each still counts.
+    statuses = [first.post(url, data={"csrf_token": token}).status_code for _ in range(11)]
+    assert statuses == [422] * 10 + [429]
+    assert "Too many requests" in first.post(url, data={"csrf_token": token}).get_data(as_text=True)
+    assert first.get(url).status_code == 200  # reviewing is not limited
+    # Another buyer behind the same address is not held back.
+    second = login(limited_app, make_user("b@example.org"))
+    assert second.post(url, data={"csrf_token": csrf_token(second, url)}).status_code == 422
+    assert order_count() == 0

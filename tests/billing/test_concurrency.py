@@ -108,3 +108,23 @@ def test_two_purchases_paid_at_the_same_moment_chain_their_windows(app, learner_
     all_at_once(*calls)
     first, second = sorted(entitlement_rows(), key=lambda row: row.valid_from)
     assert second.valid_from == first.valid_until
+
+
+def test_a_staff_grant_and_a_purchase_at_the_same_moment_chain(app, learner_client, learner, stub, sample_module):
+    """Both take the buyer's lock in grant_entitlement, so neither reads coverage the other is about to change."""
+    from coursesite.billing import staff
+
+    assert buy(learner_client).status_code == 303
+    session = stub.last_session()
+    stub.pay(session["id"])
+    payload = stub.event("checkout.session.completed", session)
+
+    def staff_grant():
+        with app.app_context():
+            staff.grant_access(learner.email, "sample-module", 30, None)
+            db.session.remove()
+
+    all_at_once(webhook_call(app, payload, stub.sign(payload)), staff_grant)
+    first, second = sorted(entitlement_rows(), key=lambda row: row.valid_from)
+    assert second.valid_from == first.valid_until
+    assert {first.source, second.source} == {"order", "grant"}

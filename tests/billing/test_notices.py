@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import sqlalchemy as sa
+from aiosmtpd.controller import Controller
 from sqlalchemy import func, select
 
 from coursesite.billing.access import grant_entitlement, revoke_entitlement
@@ -11,6 +13,7 @@ from coursesite.billing.notices import send_renewal_reminders
 from coursesite.extensions import db
 from coursesite.models_base import utcnow
 from tests.billing.conftest import buy, make_user, module_id
+from tests.mail_sink import free_port
 
 
 def test_paying_mails_the_receipt_once(app, learner_client, stub, mailbox, sample_module):
@@ -77,3 +80,57 @@ def test_a_failed_send_is_tried_again_next_run(app, mailbox, sample_module):
     assert send_renewal_reminders().failed == 1
     app.config["MAIL_PORT"] = port
     assert send_renewal_reminders().sent == 1 and len(mailbox.received) == 1
+
+
+def test_no_reminder_for_a_deleted_account(app, mailbox, sample_module):
+    gone = make_user("gone@example.org")
+    grant_entitlement(gone.id, module_id(), kind="access", days=6, source="grant")
+    gone.deleted_at = utcnow()
+    gone.email = f"deleted-{gone.id}@deleted.invalid"
+    db.session.commit()
+    run = send_renewal_reminders()
+    assert (run.sent, run.already_sent, run.failed) == (0, 0, 0) and mailbox.received == []
+    assert db.session.scalar(select(func.count(RenewalReminder.id))) == 0
+
+
+class ClaimWatcher:
+    """An SMTP server that, while a message arrives, looks at the reminders table over its own connection."""
+
+    def __init__(self, database_url: str) -> None:
+        self.engine = sa.create_engine(database_url)
+        self.claims_seen: list[int] = []
+
+    async def handle_DATA(self, _server, _session, _envelope) -> str:
+        with self.engine.connect() as connection:
+            self.claims_seen.append(connection.scalar(sa.text("SELECT count(*) FROM renewal_reminders")))
+        return "250 Message accepted"
+
+
+def test_the_claim_is_committed_before_the_mail_is_sent(app, sample_module):
+    """No transaction is open while SMTP talks: another connection already sees the claimed reminder."""
+    learner = make_user()
+    grant_entitlement(learner.id, module_id(), kind="access", days=6, source="grant")
+    db.session.commit()
+    watcher = ClaimWatcher(app.config["SQLALCHEMY_DATABASE_URI"])
+    controller = Controller(watcher, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    app.config["MAIL_PORT"] = controller.port
+    try:
+        assert send_renewal_reminders().sent == 1
+    finally:
+        controller.stop()
+        watcher.engine.dispose()
+    assert watcher.claims_seen == [1]
+    assert db.session.scalar(select(func.count(RenewalReminder.id))) == 1
+
+
+def test_the_receipt_mail_carries_the_billing_address(app, learner_client, stub, mailbox, sample_module):
+    assert buy(learner_client, "org_funded", organisation_name="Clinic of the North").status_code == 303
+    session = stub.last_session()
+    stub.pay(session["id"], customer_name="Accounts Payable",
+             address={"line1": "1 Harbour Road", "city": "Tromsø", "postal_code": "9008", "country": "NO"})
+    learner_client.get(f"/checkout/success?session_id={session['id']}")
+    (receipt,) = mailbox.received
+    text = receipt.text.replace("\r\n", "\n")
+    assert "Billed to:\nClinic of the North\nAccounts Payable\n1 Harbour Road\nTromsø\n9008\nNO\n" in text
+    assert "<strong>Clinic of the North</strong><br>Accounts Payable<br>1 Harbour Road<br>Tromsø" in receipt.html

@@ -56,7 +56,7 @@ def test_partial_refund_of_seats_reduces_the_seats(app, learner_client, stub, sa
     def record(order, line, seats_kept):
         calls.append((order.reference, line.quantity, seats_kept))
 
-    charge = paid(learner_client, stub, "institutional", quantity="8")
+    charge = paid(learner_client, stub, "institutional", quantity="8", organisation_name="Clinic")
     with seat_order_refunded.connected_to(record):
         refund(app, stub, charge, 2 * 13500)
         refund(app, stub, charge, 6 * 13500)
@@ -83,7 +83,7 @@ def test_refund_delivered_before_the_purchase_ends_refunded_with_no_access(app, 
 
 
 def test_the_same_refund_event_twice_changes_nothing_more(app, learner_client, stub, sample_module):
-    charge = paid(learner_client, stub, "teaching", quantity="10")
+    charge = paid(learner_client, stub, "teaching", quantity="10", organisation_name="School")
     first = refund(app, stub, charge, 8500, event_id="evt_refund")
     again = post_event(app.test_client(), stub, "charge.refunded", charge, event_id="evt_refund")
     assert (first.get_json()["result"], again.get_json()["result"]) == ("processed", "duplicate")

@@ -77,11 +77,15 @@ def test_org_funded_asks_for_the_billing_address_and_prints_it_on_the_receipt(le
 @pytest.mark.parametrize(("tier", "seats"), [("institutional", "4"), ("teaching", "10")])
 def test_seat_tiers_in_test_mode(learner_client, learner, sample_module, tier, seats):
     calls = []
-    url = checkout_page_url(learner_client, buy(learner_client, tier, quantity=seats))
+    url = checkout_page_url(learner_client, buy(learner_client, tier, quantity=seats, organisation_name="Northfield"))
+    assert "Billing address of Northfield" in learner_client.get(url).get_data(as_text=True)
+    assert pay(learner_client, url).status_code == 422  # the address is required
     with seat_order_paid.connected_to(lambda order, line: calls.append((order.reference, line.quantity))):
-        pay(learner_client, url)
+        pay(learner_client, url, billing_name="Accounts", line1="2 Mill Lane", city="Leeds", postal_code="LS1 4AP",
+            country="GB")
     order = only_order()
     assert order.status == "paid" and calls == [(order.reference, int(seats))]
+    assert (order.organisation_name, order.billing_address["city"]) == ("Northfield", "Leeds")
     assert not has_access(learner, module_id())
 
 
@@ -115,9 +119,12 @@ def test_production_refuses_test_mode(migrated, tmp_path, learner_client, sample
 
     production.test_client_class = FlaskLoginClient
     with production.app_context():
+        from coursesite.accounts import sessions
         from coursesite.accounts.models import User
 
         user = db.session.scalar(select(User))
+        sessions.start(user, remember=False)  # the server-side login session the client's cookie names
+        db.session.commit()
         client = production.test_client(user=user)
         assert client.get(url, base_url="https://localhost").status_code == 404
         review = client.get("/checkout/sample-module/self_funded", base_url="https://localhost")

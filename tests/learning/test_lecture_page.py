@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask_login import FlaskLoginClient
 from sqlalchemy import select
 
+from coursesite.accounts import sessions
 from coursesite.accounts.models import User
 from coursesite.billing.access import grant_entitlement
 from coursesite.catalog.models import Lecture, Module
@@ -45,6 +46,8 @@ def test_learner_with_access_sees_the_transcript_with_speakers(app, sample_modul
     db.session.commit()
     module_id = db.session.scalar(select(Module.id))
     grant_entitlement(user.id, module_id, kind="access", days=365, source="grant")
+    db.session.commit()
+    sessions.start(user, remember=False)  # the server-side login session the client's cookie names
     db.session.commit()
     app.test_client_class = FlaskLoginClient
     response = app.test_client(user=user).get("/modules/sample-module/lectures/in-conversation")

@@ -8,6 +8,7 @@ from flask_login import FlaskLoginClient
 from sqlalchemy import select
 
 from coursesite import create_app
+from coursesite.accounts import sessions
 from coursesite.accounts.models import User
 from coursesite.billing.access import grant_entitlement
 from coursesite.catalog.models import Lecture, Module, Speaker
@@ -53,6 +54,9 @@ class IsolatedLoginClient(FlaskLoginClient):
 
 
 def login_client(app, user=None):
+    if user is not None:
+        sessions.start(user, remember=False)  # the server-side login session the client's cookie names
+        db.session.commit()
     app.test_client_class = IsolatedLoginClient
     return app.test_client(user=user)
 

@@ -1,0 +1,118 @@
+"""Server-side login sessions: one ``UserSession`` row per login, the one home of "who is logged in where".
+
+The browser holds a random token: Flask-Login keeps it as the user's id (``User.get_id``) in the Flask session and, with
+remember-me, in the remember-me cookie. The row keeps only its SHA-256. A request is logged in while its row is live:
+not revoked, not past its absolute ``expires_at`` (``LOGIN_SESSION_LIFETIME``, or ``REMEMBER_COOKIE_DURATION`` with
+remember-me), and its user not deleted. Logout revokes the row; changing or resetting the password and deleting the
+account revoke every row of the user. So a copied session or remember-me cookie stops working the moment its row does.
+
+Loading costs one indexed query per request (``token_hash`` is unique), plus a write of ``last_seen_at`` at most every
+``LOGIN_SESSION_TOUCH_INTERVAL``.
+"""
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime, timezone
+
+from flask import current_app
+from sqlalchemy import delete, or_, select, update
+
+from coursesite.accounts.models import USER_AGENT_MAX, User, UserSession
+from coursesite.extensions import db, login_manager
+from coursesite.models_base import utcnow
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def aware(moment: datetime) -> datetime:
+    """SQLite hands back naive datetimes; every time we store is UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def start(user: User, remember: bool, user_agent: str = "", ip_address: str | None = None) -> str:
+    """A new live session for ``user`` (not committed); its token is also set as ``user.login_token``.
+
+    The user's dead rows (revoked or expired) are removed on the way: the list of sessions stays short.
+    """
+    now = utcnow()
+    lifetime = current_app.config["REMEMBER_COOKIE_DURATION" if remember else "LOGIN_SESSION_LIFETIME"]
+    db.session.execute(delete(UserSession).where(
+        UserSession.user_id == user.id, or_(UserSession.revoked_at.is_not(None), UserSession.expires_at <= now)))
+    token = secrets.token_urlsafe(32)
+    db.session.add(UserSession(user_id=user.id, token_hash=hash_token(token), remember=remember, created_at=now,
+                               last_seen_at=now, expires_at=now + lifetime,
+                               user_agent=(user_agent or "")[:USER_AGENT_MAX], ip_address=ip_address))
+    user.login_token = token
+    return token
+
+
+@login_manager.user_loader
+def load_user(token: str) -> User | None:
+    """The user of the live session whose token this is (from the Flask session or the remember-me cookie)."""
+    if not token:
+        return None
+    now = utcnow()
+    found = db.session.execute(
+        select(User, UserSession).join(UserSession, UserSession.user_id == User.id)
+        .where(UserSession.token_hash == hash_token(token), UserSession.revoked_at.is_(None),
+               UserSession.expires_at > now)
+    ).first()
+    if found is None:
+        return None
+    user, row = found
+    if not user.is_active:
+        return None
+    if now - aware(row.last_seen_at) >= current_app.config["LOGIN_SESSION_TOUCH_INTERVAL"] and not (
+            db.session.new or db.session.dirty or db.session.deleted):
+        # Only when nothing else is pending, so this commit never saves a view's half-done work.
+        db.session.execute(update(UserSession).where(UserSession.id == row.id).values(last_seen_at=now))
+        db.session.commit()
+    user.login_token = token
+    return user
+
+
+def current_row(user: User) -> UserSession | None:
+    if not user.login_token:
+        return None
+    return db.session.scalar(select(UserSession).where(UserSession.token_hash == hash_token(user.login_token)))
+
+
+def revoke(user: User) -> None:
+    """End the session ``user`` was loaded through (not committed)."""
+    if user.login_token:
+        db.session.execute(update(UserSession).where(
+            UserSession.token_hash == hash_token(user.login_token), UserSession.revoked_at.is_(None)
+        ).values(revoked_at=utcnow()))
+
+
+def revoke_all(user: User, keep_current: bool = False) -> int:
+    """End every live session of ``user`` (but the one it was loaded through, with ``keep_current``); not committed.
+
+    Returns how many were ended.
+    """
+    query = update(UserSession).where(UserSession.user_id == user.id, UserSession.revoked_at.is_(None),
+                                      UserSession.expires_at > utcnow())
+    if keep_current and user.login_token:
+        query = query.where(UserSession.token_hash != hash_token(user.login_token))
+    return db.session.execute(query.values(revoked_at=utcnow())).rowcount
+
+
+def forget_all(user: User) -> None:
+    """Remove every session row of ``user`` (account deletion: the rows hold a browser and an address)."""
+    db.session.execute(delete(UserSession).where(UserSession.user_id == user.id))
+
+
+def live_sessions(user: User) -> list[UserSession]:
+    """The user's live sessions, most recently seen first."""
+    return list(db.session.scalars(
+        select(UserSession).where(UserSession.user_id == user.id, UserSession.revoked_at.is_(None),
+                                  UserSession.expires_at > utcnow())
+        .order_by(UserSession.last_seen_at.desc(), UserSession.id.desc())
+    ))
+
+
+def is_current(row: UserSession, user: User) -> bool:
+    return bool(user.login_token) and secrets.compare_digest(row.token_hash, hash_token(user.login_token))

@@ -1,0 +1,1 @@
+"""Institutions and teaching groups: seat licences, invitations by email or CSV, and their dashboards."""

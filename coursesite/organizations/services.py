@@ -1,0 +1,387 @@
+"""Organisation rules: who may see and manage an organisation, seat licences, invitations, acceptance and revocation.
+
+Functions that change data commit once at their end (the hook receivers in ``hooks.py`` are the exception: they run
+inside billing's transaction). Mail goes out after the commit. Refusals raise ``SeatError`` (or ``ListRefused`` /
+``TokenError``) with a message for the person at the keyboard. Audit details hold ids and counts, never addresses.
+"""
+from __future__ import annotations
+
+import logging
+import secrets
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from email.headerregistry import Address
+from types import SimpleNamespace
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from coursesite import mail
+from coursesite.accounts import tokens
+from coursesite.accounts.audit import record
+from coursesite.accounts.models import AuditEvent, User
+from coursesite.accounts.services import clean_text
+from coursesite.accounts.tokens import TokenError, TokenPurpose
+from coursesite.billing.access import as_utc, revoke_entitlement
+from coursesite.billing.models import Entitlement
+from coursesite.catalog.models import Module
+from coursesite.extensions import db
+from coursesite.models_base import utcnow
+from coursesite.organizations.lists import Invitee
+from coursesite.organizations.models import (
+    HELD_STATUSES, ORGANIZATION_NAME_MAX, Organization, OrganizationMember, Seat, SeatLicence,
+)
+
+log = logging.getLogger(__name__)
+
+SEAT_INVITATION = TokenPurpose("coursesite.seat-invitation", timedelta(days=14), "14 days")
+
+
+class SeatError(ValueError):
+    """A seat action the rules refuse; ``str(error)`` says why."""
+
+
+def new_nonce() -> str:
+    return secrets.token_hex(16)
+
+
+# Who may see what ---------------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class OrganizationAccess:
+    organization: Organization
+    role: str  # "admin", "instructor" or "staff" (a site admin looking in, read only)
+
+    @property
+    def can_manage(self) -> bool:
+        return self.role == "admin"
+
+
+def organization_for(user: User, organization_id: int) -> OrganizationAccess | None:
+    """The organisation as ``user`` may see it; None (a 404) for everyone who is not its member or a site admin."""
+    organization = db.session.get(Organization, organization_id)
+    if organization is None:
+        return None
+    role = db.session.scalar(select(OrganizationMember.role).where(
+        OrganizationMember.organization_id == organization_id, OrganizationMember.user_id == user.id))
+    if role is None and user.has_role("admin"):
+        role = "staff"
+    return OrganizationAccess(organization, role) if role else None
+
+
+def is_member(user_id: int) -> bool:
+    return db.session.scalar(select(OrganizationMember.id).where(OrganizationMember.user_id == user_id).limit(1)) \
+        is not None
+
+
+@dataclass(frozen=True)
+class Membership:
+    organization: Organization
+    role: str
+
+
+def memberships_of(user: User) -> list[Membership]:
+    rows = db.session.execute(
+        select(Organization, OrganizationMember.role).join(OrganizationMember)
+        .where(OrganizationMember.user_id == user.id).order_by(Organization.name, Organization.id)
+    ).all()
+    return [Membership(organization, role) for organization, role in rows]
+
+
+def all_organizations() -> list[Organization]:
+    """For site admins, who may look at any organisation."""
+    return list(db.session.scalars(select(Organization).order_by(Organization.name, Organization.id)))
+
+
+def seats_of(user: User) -> list[Seat]:
+    """The seats this person holds (accepted), newest licence first."""
+    return list(db.session.scalars(
+        select(Seat).join(Seat.licence).where(Seat.user_id == user.id, Seat.status == "active")
+        .options(selectinload(Seat.licence).selectinload(SeatLicence.module),
+                 selectinload(Seat.licence).selectinload(SeatLicence.organization))
+        .order_by(SeatLicence.valid_until.desc())
+    ))
+
+
+# The dashboard ------------------------------------------------------------------------------------------------------
+
+@dataclass
+class SeatRow:
+    seat: Seat
+    last_activity: datetime | None
+
+
+@dataclass
+class LicenceSummary:
+    licence: SeatLicence
+    used: int
+    rows: list[SeatRow] = field(default_factory=list)
+
+    @property
+    def free(self) -> int:
+        return max(self.licence.seats - self.used, 0)
+
+    @property
+    def current(self) -> bool:
+        return as_utc(self.licence.valid_until) > utcnow()
+
+    @property
+    def open(self) -> bool:
+        """Can take invitations (the same rule as ``current_licences``)."""
+        return self.current and self.licence.seats > 0
+
+
+def held(seats: list[Seat]) -> list[Seat]:
+    return [seat for seat in seats if seat.status in HELD_STATUSES]
+
+
+def dashboard(organization: Organization) -> list[LicenceSummary]:
+    """Every licence with its seats and each seat holder's last activity, in a fixed number of queries.
+
+    There is no lecture progress in the learning package yet, so "last activity" is the holder's latest entry in the
+    audit log (logins and account actions).
+    """
+    licences = list(db.session.scalars(
+        select(SeatLicence).where(SeatLicence.organization_id == organization.id)
+        .order_by(SeatLicence.valid_until.desc(), SeatLicence.id.desc())
+        .options(selectinload(SeatLicence.module), selectinload(SeatLicence.seat_list).selectinload(Seat.user))
+    ))
+    user_ids = {seat.user_id for licence in licences for seat in licence.seat_list if seat.user_id}
+    last_seen: dict[int, datetime] = {}
+    if user_ids:
+        last_seen = dict(db.session.execute(
+            select(AuditEvent.actor_id, func.max(AuditEvent.at)).where(AuditEvent.actor_id.in_(user_ids))
+            .group_by(AuditEvent.actor_id)
+        ).all())
+    summaries = []
+    for licence in licences:
+        order = {"active": 0, "invited": 1, "revoked": 2}
+        seats = sorted(licence.seat_list, key=lambda seat: (order[seat.status], seat.email))
+        rows = [SeatRow(seat, as_utc(last_seen[seat.user_id]) if seat.user_id in last_seen else None)
+                for seat in seats]
+        summaries.append(LicenceSummary(licence, len(held(licence.seat_list)), rows))
+    return summaries
+
+
+def current_licences(organization: Organization) -> list[SeatLicence]:
+    """Licences that can still take invitations (not ended, with seats)."""
+    return list(db.session.scalars(
+        select(SeatLicence).where(SeatLicence.organization_id == organization.id, SeatLicence.seats > 0,
+                                  SeatLicence.valid_until > utcnow())
+        .options(selectinload(SeatLicence.module)).order_by(SeatLicence.valid_until.desc(), SeatLicence.id.desc())
+    ))
+
+
+def rename(organization: Organization, name: str, actor: User) -> None:
+    name = clean_text(name)
+    if not name:
+        raise SeatError("Enter the organisation's name.")
+    if len(name) > ORGANIZATION_NAME_MAX:
+        raise SeatError(f"Names can be at most {ORGANIZATION_NAME_MAX} characters long.")
+    organization.name = name
+    record(actor, "organizations.renamed", organization)
+    db.session.commit()
+
+
+# Licences -----------------------------------------------------------------------------------------------------------
+
+def create_licence(organization: Organization, module: Module, seats: int, valid_from: datetime, days: int, *,
+                   source: str, order_id: int | None = None) -> SeatLicence:
+    """Add a licence (no commit): from a paid order, or made by staff or the demo loader."""
+    licence = SeatLicence(organization=organization, module_id=module.id if module else None, seats=seats,
+                          valid_from=valid_from, valid_until=valid_from + timedelta(days=days),
+                          order_id=order_id, source=source)
+    db.session.add(licence)
+    return licence
+
+
+def _locked_licence(licence_id: int) -> SeatLicence | None:
+    """The licence, row-locked on PostgreSQL so two admins inviting at once cannot exceed its seats."""
+    return db.session.scalar(select(SeatLicence).where(SeatLicence.id == licence_id).with_for_update()
+                             .execution_options(populate_existing=True))
+
+
+def _used(licence_id: int) -> int:
+    return db.session.scalar(select(func.count(Seat.id)).where(Seat.licence_id == licence_id,
+                                                               Seat.status.in_(HELD_STATUSES)))
+
+
+# Invitations --------------------------------------------------------------------------------------------------------
+
+@dataclass
+class InviteOutcome:
+    invited: list[Seat] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # duplicates and people already seated, not errors
+    unsent: int = 0  # invitations saved but not mailed (the admin can resend them)
+
+
+def invite(organization: Organization, licence_id: int, invitees: list[Invitee], actor: User) -> InviteOutcome:
+    """Invite everyone on the list to a seat, or no one: never more than the licence's free seats."""
+    licence = _locked_licence(licence_id)
+    if licence is None or licence.organization_id != organization.id:
+        raise SeatError("Choose one of this organisation's licences.")
+    if as_utc(licence.valid_until) <= utcnow():
+        raise SeatError("This licence has ended; it cannot take new invitations.")
+    existing = {seat.email: seat for seat in db.session.scalars(select(Seat).where(Seat.licence_id == licence.id))}
+    outcome = InviteOutcome()
+    first_line: dict[str, int] = {}
+    new: list[Invitee] = []
+    for invitee in invitees:
+        if invitee.email in first_line:
+            outcome.notes.append(f"line {invitee.line}: {invitee.email} is also on line {first_line[invitee.email]}; "
+                                 "invited once")
+            continue
+        first_line[invitee.email] = invitee.line
+        seat = existing.get(invitee.email)
+        if seat is not None and seat.status in HELD_STATUSES:
+            state = "has a seat already" if seat.status == "active" else "is already invited"
+            outcome.notes.append(f"line {invitee.line}: {invitee.email} {state}")
+            continue
+        new.append(invitee)
+    free = max(licence.seats - _used(licence.id), 0)
+    if len(new) > free:
+        raise SeatError(f"This licence has {free} free {'seat' if free == 1 else 'seats'}, but the list has "
+                        f"{len(new)} new {'address' if len(new) == 1 else 'addresses'}. Nobody was invited: "
+                        "shorten the list or revoke seats that are not used.")
+    now = utcnow()
+    for invitee in new:
+        seat = existing.get(invitee.email)
+        if seat is None:
+            seat = Seat(licence=licence, email=invitee.email)
+            db.session.add(seat)
+        seat.full_name = invitee.full_name or (seat.full_name if seat.id else "")
+        seat.status = "invited"
+        seat.user_id = None
+        seat.invitation_nonce = new_nonce()
+        seat.invited_at = now
+        seat.sent_at = now
+        seat.accepted_at = None
+        seat.revoked_at = None
+        outcome.invited.append(seat)
+    db.session.flush()
+    for seat in outcome.invited:
+        record(actor, "organizations.seat_invited", seat, organization=organization.id, licence=licence.id)
+    db.session.commit()
+    for seat in outcome.invited:
+        if not _mail_invitation(seat, organization, licence, actor):
+            outcome.unsent += 1
+    return outcome
+
+
+def invitation_token(seat: Seat) -> str:
+    return tokens.make_token(SEAT_INVITATION, {"seat": seat.id, "nonce": seat.invitation_nonce})
+
+
+def _mail_invitation(seat: Seat, organization: Organization, licence: SeatLicence, actor: User) -> bool:
+    """Send the invitation; a transport failure is logged and reported back (the seat is kept, resend works)."""
+    try:
+        mail.send(Address(display_name=seat.full_name, addr_spec=seat.email),
+                  f"{organization.name} invites you to {licence.module.title}", "seat_invitation",
+                  user=SimpleNamespace(full_name=seat.full_name or "there"), seat=seat, organization=organization,
+                  licence=licence, module=licence.module, inviter=actor,
+                  accept_url=mail.link("organizations.invitation", token=invitation_token(seat)),
+                  valid_for=SEAT_INVITATION.validity)
+    except Exception:  # noqa: BLE001 - any transport failure; the admin sees it and can resend
+        log.exception("Could not mail the invitation of seat %s", seat.id)
+        return False
+    return True
+
+
+def seat_of(organization: Organization, seat_id: int) -> Seat | None:
+    seat = db.session.get(Seat, seat_id)
+    if seat is None or seat.licence.organization_id != organization.id:
+        return None
+    return seat
+
+
+def resend(organization: Organization, seat: Seat, actor: User) -> None:
+    """A fresh link for a pending invitation (the previous link stops working)."""
+    if seat.status != "invited":
+        raise SeatError("Only pending invitations can be sent again.")
+    if as_utc(seat.licence.valid_until) <= utcnow():
+        raise SeatError("This licence has ended.")
+    seat.invitation_nonce = new_nonce()
+    seat.sent_at = utcnow()
+    record(actor, "organizations.seat_invitation_resent", seat, organization=organization.id,
+           licence=seat.licence_id)
+    db.session.commit()
+    if not _mail_invitation(seat, organization, seat.licence, actor):
+        raise SeatError("The invitation could not be mailed just now. Please try again later.")
+
+
+def take_back_seat(seat: Seat, reason: str, now: datetime) -> None:
+    """Revoke a seat and the access it gave (no commit)."""
+    seat.status = "revoked"
+    seat.revoked_at = now
+    seat.invitation_nonce = new_nonce()
+    for entitlement in db.session.scalars(select(Entitlement).where(
+            Entitlement.source == "seat", Entitlement.source_ref == seat.entitlement_ref,
+            Entitlement.revoked_at.is_(None))):
+        revoke_entitlement(entitlement, reason, now)
+
+
+def revoke(organization: Organization, seat: Seat, actor: User) -> None:
+    """Withdraw an invitation or end a member's seat; the seat is free for someone else."""
+    if seat.status == "revoked":
+        raise SeatError("This seat is already revoked.")
+    previous = seat.status
+    take_back_seat(seat, f"seat revoked by organisation {organization.id}", utcnow())
+    record(actor, "organizations.seat_revoked", seat, organization=organization.id, licence=seat.licence_id,
+           previous=previous)
+    db.session.commit()
+
+
+def shrink_licence(licence: SeatLicence, seats: int, reason: str) -> int:
+    """Lower the licence to ``seats`` and revoke the most recently invited seats beyond it (no commit); returns how
+    many were revoked."""
+    licence.seats = max(min(licence.seats, seats), 0)
+    taken = sorted(held(list(db.session.scalars(select(Seat).where(Seat.licence_id == licence.id)))),
+                   key=lambda seat: (as_utc(seat.invited_at), seat.id), reverse=True)
+    surplus = taken[:max(len(taken) - licence.seats, 0)]
+    now = utcnow()
+    for seat in surplus:
+        take_back_seat(seat, reason, now)
+    return len(surplus)
+
+
+# Accepting ----------------------------------------------------------------------------------------------------------
+
+def seat_for_token(token: str) -> Seat:
+    """The pending seat a valid invitation link is for; TokenError otherwise."""
+    payload = tokens.read_token(SEAT_INVITATION, token)
+    seat_id = payload.get("seat")
+    seat = db.session.get(Seat, seat_id) if isinstance(seat_id, int) else None
+    if seat is None or seat.status != "invited" or seat.invitation_nonce != payload.get("nonce"):
+        if seat is not None and seat.status == "active" and seat.invitation_nonce == payload.get("nonce"):
+            raise TokenError("This invitation has already been accepted.")
+        raise TokenError("This invitation has been withdrawn or replaced by a newer one. Ask the organisation "
+                         "that invited you to send it again.")
+    if as_utc(seat.licence.valid_until) <= utcnow():
+        raise TokenError("The licence this invitation was for has ended.")
+    return seat
+
+
+def accept(token: str, user: User) -> Seat:
+    """Take the seat: the logged-in address must be the invited one. Access lasts until the licence ends."""
+    seat = seat_for_token(token)
+    if user.email != seat.email:
+        raise SeatError(f"This invitation was sent to a different email address than the one you are logged in "
+                        f"with ({user.email}). Log out, then log in or create an account with the address the "
+                        "invitation was sent to, and follow the link again.")
+    now = utcnow()
+    seat.status = "active"
+    seat.user_id = user.id
+    seat.accepted_at = now
+    seat_entitlement(seat, now)
+    record(user, "organizations.seat_accepted", seat, organization=seat.licence.organization_id,
+           licence=seat.licence_id)
+    db.session.commit()
+    return seat
+
+
+def seat_entitlement(seat: Seat, now: datetime) -> Entitlement:
+    """The access a seat gives from ``now`` until its licence ends (no commit; for the demo loader)."""
+    entitlement = Entitlement(user_id=seat.user_id, module_id=seat.licence.module_id, kind="access", valid_from=now,
+                              valid_until=seat.licence.valid_until, source="seat", source_ref=seat.entitlement_ref)
+    db.session.add(entitlement)
+    return entitlement

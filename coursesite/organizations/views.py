@@ -1,0 +1,206 @@
+"""Organisation pages (/organizations/…): the list, the dashboard with its seat actions, and accepting an invitation.
+
+An organisation is seen by its members and by site admins (read only); everyone else gets a 404, as for any object
+that is not theirs. Only the organisation's admins invite, revoke and resend.
+"""
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from wtforms import SelectChoice
+
+from coursesite.accounts.tokens import TokenError
+from coursesite.organizations import lists, services
+from coursesite.organizations.forms import AcceptForm, InviteForm, RenameForm, SeatActionForm, UploadForm
+from coursesite.organizations.lists import ListRefused
+from coursesite.organizations.services import InviteOutcome, OrganizationAccess, SeatError
+
+bp = Blueprint("organizations", __name__, url_prefix="/organizations")
+MAX_NOTES_SHOWN = 10
+
+
+@bp.after_request
+def never_cache(response: Response) -> Response:
+    """Dashboards list people's addresses and invitation pages carry tokens: no cache may keep them."""
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.app_template_global()
+def is_organization_member() -> bool:
+    """For the account navigation: does the logged-in user run an organisation or hold a seat?"""
+    return current_user.is_authenticated and services.is_member(current_user.id)
+
+
+def _visible(organization_id: int) -> OrganizationAccess:
+    access = services.organization_for(current_user, organization_id)
+    if access is None:
+        abort(404)
+    return access
+
+
+def _managed(organization_id: int) -> OrganizationAccess:
+    access = _visible(organization_id)
+    if not access.can_manage:
+        abort(404)
+    return access
+
+
+def _with_licences(form, licences):
+    form.licence.choices = [
+        SelectChoice(licence.id, f"{licence.module.title}, until {licence.valid_until.strftime('%-d %B %Y')}")
+        for licence in licences
+    ]
+    return form
+
+
+def _render_dashboard(access: OrganizationAccess, *, invite_form: InviteForm | None = None,
+                      upload_form: UploadForm | None = None, rename_form: RenameForm | None = None,
+                      status: int = 200):
+    organization = access.organization
+    summaries = services.dashboard(organization)
+    licences = [summary.licence for summary in summaries if summary.open] if access.can_manage else []
+    return render_template(
+        "organizations/dashboard.html", access=access, organization=organization,
+        summaries=summaries, current_licences=licences,
+        invite_form=_with_licences(invite_form or InviteForm(formdata=None), licences),
+        upload_form=_with_licences(upload_form or UploadForm(formdata=None), licences),
+        rename_form=rename_form or RenameForm(formdata=None, name=organization.name),
+        action_form=SeatActionForm(),
+    ), status
+
+
+@bp.get("")
+@login_required
+def index():
+    return render_template("organizations/index.html", memberships=services.memberships_of(current_user),
+                           seats=services.seats_of(current_user),
+                           everyone=services.all_organizations() if current_user.has_role("admin") else [])
+
+
+@bp.get("/<int:organization_id>")
+@login_required
+def dashboard(organization_id: int):
+    return _render_dashboard(_visible(organization_id))
+
+
+def _report(outcome: InviteOutcome) -> None:
+    count = len(outcome.invited)
+    if count:
+        flash(f"Invited {count} {'person' if count == 1 else 'people'}.", "success")
+    elif not outcome.notes:
+        flash("Nobody new to invite.", "info")
+    # Flashed messages live in the session cookie: a few lines, then a count.
+    for note in outcome.notes[:MAX_NOTES_SHOWN]:
+        flash(note, "info")
+    if len(outcome.notes) > MAX_NOTES_SHOWN:
+        flash(f"… and {len(outcome.notes) - MAX_NOTES_SHOWN} more addresses already invited or listed twice.", "info")
+    if outcome.unsent:
+        flash(f"{outcome.unsent} invitation(s) could not be mailed just now; use \"Send again\" later.", "error")
+
+
+def _invite_from(access: OrganizationAccess, form, read):
+    """Validate ``form``, read its list with ``read``, invite; the dashboard again with the errors otherwise."""
+    if form.validate_on_submit():
+        field = form.addresses if isinstance(form, InviteForm) else form.file
+        try:
+            outcome = services.invite(access.organization, form.licence.data, read(form), current_user)
+        except ListRefused as refused:
+            field.errors.extend(refused.messages)
+        except SeatError as error:
+            field.errors.append(str(error))
+        else:
+            _report(outcome)
+            return redirect(url_for("organizations.dashboard", organization_id=access.organization.id))
+    return None
+
+
+@bp.post("/<int:organization_id>/invite")
+@login_required
+def invite(organization_id: int):
+    access = _managed(organization_id)
+    form = _with_licences(InviteForm(), services.current_licences(access.organization))
+    done = _invite_from(access, form, lambda form: lists.read_address_list(form.addresses.data))
+    return done or _render_dashboard(access, invite_form=form, status=422)
+
+
+@bp.post("/<int:organization_id>/upload")
+@login_required
+def upload(organization_id: int):
+    access = _managed(organization_id)
+    form = _with_licences(UploadForm(), services.current_licences(access.organization))
+    done = _invite_from(access, form, lambda form: lists.read_csv(form.file.data.stream.read(lists.MAX_BYTES + 1)))
+    return done or _render_dashboard(access, upload_form=form, status=422)
+
+
+@bp.post("/<int:organization_id>/name")
+@login_required
+def rename(organization_id: int):
+    access = _managed(organization_id)
+    form = RenameForm()
+    if form.validate_on_submit():
+        try:
+            services.rename(access.organization, form.name.data, current_user)
+        except SeatError as error:
+            form.name.errors.append(str(error))
+        else:
+            flash("The organisation's name is saved.", "success")
+            return redirect(url_for("organizations.dashboard", organization_id=organization_id))
+    return _render_dashboard(access, rename_form=form, status=422)
+
+
+def _seat_action(organization_id: int, seat_id: int, action, done: str):
+    access = _managed(organization_id)
+    if not SeatActionForm().validate_on_submit():
+        abort(400)
+    seat = services.seat_of(access.organization, seat_id)
+    if seat is None:
+        abort(404)
+    try:
+        action(access.organization, seat, current_user)
+    except SeatError as error:
+        flash(str(error), "error")
+    else:
+        flash(done.format(email=seat.email), "success")
+    return redirect(url_for("organizations.dashboard", organization_id=organization_id))
+
+
+@bp.post("/<int:organization_id>/seats/<int:seat_id>/revoke")
+@login_required
+def revoke(organization_id: int, seat_id: int):
+    return _seat_action(organization_id, seat_id, services.revoke, "The seat of {email} is revoked; it is free again.")
+
+
+@bp.post("/<int:organization_id>/seats/<int:seat_id>/resend")
+@login_required
+def resend(organization_id: int, seat_id: int):
+    return _seat_action(organization_id, seat_id, services.resend, "The invitation to {email} was sent again.")
+
+
+@bp.route("/invitations/<token>", methods=["GET", "POST"])
+def invitation(token: str):
+    """GET: what the invitation offers; POST (logged in with the invited address): take the seat."""
+    try:
+        seat = services.seat_for_token(token)
+    except TokenError as error:
+        return render_template("organizations/invitation.html", seat=None, problem=str(error), form=None), 400
+    form = AcceptForm()
+    problem = ""
+    if current_user.is_authenticated:
+        if current_user.email != seat.email:
+            problem = ("This invitation was sent to a different email address than the one you are logged in with "
+                       f"({current_user.email}). Log out, then log in or create an account with the address the "
+                       "invitation was sent to, and follow the link again.")
+        if request.method == "POST" and form.validate_on_submit():
+            try:
+                services.accept(token, current_user)
+            except (SeatError, TokenError) as error:
+                problem = str(error)
+            else:
+                flash(f"Welcome: you have access to {seat.licence.module.title} through "
+                      f"{seat.licence.organization.name}.", "success")
+                return redirect(url_for("catalog.module", slug=seat.licence.module.slug))
+    elif request.method == "POST":
+        return redirect(url_for("auth.login", next=request.path))
+    status = 403 if problem and request.method == "POST" else 200
+    return render_template("organizations/invitation.html", seat=seat, problem=problem, form=form), status

@@ -1,0 +1,50 @@
+"""Production refuses to start with Stripe settings that would take no money or lose track of it."""
+from __future__ import annotations
+
+import pytest
+
+from coursesite import create_app
+
+BASE = {"SECRET_KEY": "p" * 64, "SQLALCHEMY_DATABASE_URI": "sqlite://", "STRIPE_API_BASE": None,
+        "STRIPE_SECRET_KEY": None, "STRIPE_WEBHOOK_SECRET": None}
+
+
+@pytest.fixture
+def app_overrides() -> dict:
+    return {}
+
+
+def production(**settings):
+    return create_app("production", {**BASE, **settings})
+
+
+def test_a_secret_key_needs_the_webhook_secret():
+    with pytest.raises(RuntimeError) as refused:
+        production(STRIPE_SECRET_KEY="sk_live_abc")
+    assert str(refused.value).startswith(
+        "STRIPE_WEBHOOK_SECRET must be set when STRIPE_SECRET_KEY is: it is the signing secret (whsec_…) of the "
+        "endpoint https://<host>/billing/stripe/webhook")
+    assert production(STRIPE_SECRET_KEY="sk_live_abc", STRIPE_WEBHOOK_SECRET="whsec_live")
+
+
+@pytest.mark.parametrize("key", ["sk_test_abc", "rk_test_abc"])
+def test_a_test_mode_key_is_refused(key):
+    with pytest.raises(RuntimeError, match=r"STRIPE_SECRET_KEY is a Stripe test-mode key \(sk_test_…\)"):
+        production(STRIPE_SECRET_KEY=key, STRIPE_WEBHOOK_SECRET="whsec_live")
+    assert production(STRIPE_SECRET_KEY="rk_live_abc", STRIPE_WEBHOOK_SECRET="whsec_live")
+
+
+def test_the_stub_address_is_refused():
+    with pytest.raises(RuntimeError, match="STRIPE_API_BASE is for tests only"):
+        production(STRIPE_SECRET_KEY="sk_live_abc", STRIPE_WEBHOOK_SECRET="whsec_live",
+                   STRIPE_API_BASE="http://127.0.0.1:12111")
+    with pytest.raises(RuntimeError, match="STRIPE_API_BASE is for tests only"):
+        production(STRIPE_API_BASE="http://127.0.0.1:12111")
+
+
+def test_without_stripe_keys_production_starts_and_payments_are_unavailable():
+    assert production()
+
+
+def test_other_environments_are_left_alone():
+    assert create_app("testing", {"STRIPE_SECRET_KEY": "sk_test_abc", "STRIPE_API_BASE": "http://127.0.0.1:1"})

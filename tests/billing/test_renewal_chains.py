@@ -1,0 +1,142 @@
+"""Renewals queue after the current window; revoking a window (refund, staff, seat) pulls the queue forward.
+
+Coverage stays contiguous from the moment of revocation, so a paid renewal is never stranded a year out.
+"""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from coursesite.billing import staff
+from coursesite.billing.access import access_ends, as_utc, grant_entitlement, has_access, has_entitlement, revoke_entitlement
+from coursesite.billing.models import Entitlement, Order
+from coursesite.extensions import db
+from coursesite.models_base import utcnow
+from tests.billing.conftest import make_user, module_id
+from tests.billing.test_refunds import paid, refund
+
+YEAR = timedelta(days=365)
+
+
+def windows(kind: str = "access") -> list[Entitlement]:
+    return list(db.session.scalars(select(Entitlement).where(Entitlement.kind == kind).order_by(Entitlement.id)
+                                   .execution_options(populate_existing=True)))
+
+
+def orders() -> list[Order]:
+    return list(db.session.scalars(select(Order).order_by(Order.id).execution_options(populate_existing=True)))
+
+
+def span(window: Entitlement) -> tuple:
+    return as_utc(window.valid_from), as_utc(window.valid_until)
+
+
+def close(a, b, slack=timedelta(seconds=30)) -> bool:
+    return abs(as_utc(a) - as_utc(b)) <= slack
+
+
+def buy_twice(client, stub) -> tuple[dict, dict]:
+    first = paid(client, stub)
+    second = paid(client, stub)
+    one, two = windows()
+    assert as_utc(two.valid_from) == as_utc(one.valid_until)  # the renewal queues after the first year
+    return first, second
+
+
+def test_refunding_the_first_purchase_moves_the_paid_renewal_to_now(app, learner_client, learner, stub,
+                                                                    sample_module):
+    first, _ = buy_twice(learner_client, stub)
+    assert refund(app, stub, first).status_code == 200
+    refunded_at = utcnow()
+    one, two = windows()
+    assert one.revoked_at is not None and two.revoked_at is None
+    assert has_access(learner, module_id())
+    assert close(two.valid_from, refunded_at)
+    assert close(access_ends(learner.id, module_id()), refunded_at + YEAR)
+    assert [order.status for order in orders()] == ["refunded", "paid"]
+
+    # Buying again chains from the renewal's new end, not from where the refunded year would have ended.
+    paid(learner_client, stub)
+    assert close(access_ends(learner.id, module_id()), refunded_at + 2 * YEAR)
+
+
+def test_refunding_the_renewal_leaves_the_first_year_intact(app, learner_client, learner, stub, sample_module):
+    _, second = buy_twice(learner_client, stub)
+    before = windows()[0]
+    first_window = span(before)
+    refund(app, stub, second)
+    one, two = windows()
+    assert span(one) == first_window and one.revoked_at is None
+    assert two.revoked_at is not None
+    assert access_ends(learner.id, module_id()) == first_window[1]
+
+
+def test_a_renewal_never_moves_before_its_payment(app, learner_client, learner, stub, sample_module):
+    first, _ = buy_twice(learner_client, stub)
+    one, two = windows()
+    paid_at = as_utc(orders()[1].paid_at)
+    # A revocation recorded as of before the renewal was paid: the renewal starts at its payment, not earlier.
+    revoke_entitlement(one, "test", now=paid_at - timedelta(days=5))
+    db.session.commit()
+    assert as_utc(windows()[1].valid_from) == paid_at
+
+
+def test_revoking_the_middle_of_three_moves_only_the_last(app, learner, sample_module):
+    now = utcnow()
+    mid = module_id()
+    first = grant_entitlement(learner.id, mid, kind="access", days=100, source="grant", now=now)
+    middle = grant_entitlement(learner.id, mid, kind="access", days=50, source="grant", now=now)
+    last = grant_entitlement(learner.id, mid, kind="access", days=30, source="grant", now=now)
+    db.session.commit()
+    revoke_entitlement(middle, "seat revoked", now=now + timedelta(days=10))
+    db.session.commit()
+    assert span(first) == (now, now + timedelta(days=100))
+    assert span(last) == (now + timedelta(days=100), now + timedelta(days=130))
+    assert access_ends(learner.id, mid, at=now + timedelta(days=10)) == now + timedelta(days=130)
+
+
+def test_certificate_windows_close_up_too(app, learner, sample_module):
+    now = utcnow()
+    mid = module_id()
+    first = grant_entitlement(learner.id, mid, kind="certificate", days=365, source="grant", now=now)
+    second = grant_entitlement(learner.id, mid, kind="certificate", days=365, source="grant", now=now)
+    revoke_entitlement(first, "refund", now=now + timedelta(days=1))
+    db.session.commit()
+    assert span(second) == (now + timedelta(days=1), now + timedelta(days=366))
+    assert has_entitlement(learner, mid, "certificate", at=now + timedelta(days=2))
+
+
+def test_access_ends_follows_only_coverage_that_holds_now(app, learner, sample_module):
+    now = utcnow()
+    mid = module_id()
+    grant_entitlement(learner.id, mid, kind="access", days=10, source="grant", now=now - timedelta(days=30))
+    assert access_ends(learner.id, mid, at=now) is None  # ended: a purchase now starts now
+    later = grant_entitlement(learner.id, mid, kind="access", days=10, source="grant", now=now + timedelta(days=40))
+    assert access_ends(learner.id, mid, at=now) is None  # a window beyond a gap is not continuous with now
+    assert as_utc(grant_entitlement(learner.id, mid, kind="access", days=5, source="grant", now=now).valid_from) == now
+    assert as_utc(later.valid_from) == now + timedelta(days=40)
+
+
+def test_staff_revocation_mid_chain_and_a_new_grant_starts_now(app, learner_client, learner, stub, sample_module):
+    buy_twice(learner_client, stub)
+    admin = make_user("admin@example.org", role="admin")
+    staff.grant_access(learner.email, "sample-module", 30, admin)  # queued after both years
+    assert len(windows()) == 3
+    assert staff.revoke_access(learner.email, "sample-module", admin, reason="fraud") == 3
+    assert not has_access(learner, module_id()) and access_ends(learner.id, module_id()) is None
+    granted = staff.grant_access(learner.email, "sample-module", 30, admin)
+    assert close(granted.valid_until, utcnow() + timedelta(days=30))
+
+
+def test_a_staff_revocation_of_one_grant_pulls_the_paid_year_forward(app, learner_client, learner, stub,
+                                                                     sample_module):
+    staff.grant_access(learner.email, "sample-module", 90, None)
+    paid(learner_client, stub)  # queued after the 90-day grant
+    grant, bought = windows()
+    assert as_utc(bought.valid_from) == as_utc(grant.valid_until)
+    revoke_entitlement(grant, "revoked by staff (command line)")
+    db.session.commit()
+    bought = windows()[1]
+    assert close(bought.valid_from, utcnow())
+    assert has_access(learner, module_id())

@@ -1,0 +1,134 @@
+"""Only an organisation's members see it (site admins too, read only); only its admins act. Others get a 404, every
+POST needs its CSRF token, and the dashboard's query count does not grow with its seats."""
+from __future__ import annotations
+
+import pytest
+from flask import url_for
+from sqlalchemy import func, select
+
+from coursesite.accounts.models import AuditEvent
+from coursesite.extensions import db
+from coursesite.models_base import utcnow
+from coursesite.organizations.models import OrganizationMember, Seat
+from coursesite.organizations.services import new_nonce
+from tests.accounts.conftest import csrf_token
+from tests.organizations.conftest import client_of, dashboard_url, invite, make_person, seats
+
+
+def organization_urls(app, organization, seat) -> list[tuple[str, str]]:
+    """(method, url) of every route about one organisation, found in the url_map so new routes are checked too."""
+    values = {"organization_id": organization.id, "seat_id": seat.id}
+    urls = []
+    for rule in app.url_map.iter_rules():
+        if not rule.rule.startswith("/organizations/<int:organization_id>"):
+            continue
+        unknown = rule.arguments - values.keys()
+        assert not unknown, f"{rule.rule}: add sample values for {sorted(unknown)}"
+        with app.test_request_context():
+            url = url_for(rule.endpoint, **{name: values[name] for name in rule.arguments})
+        urls.extend((method, url) for method in sorted(rule.methods & {"GET", "POST"}))
+    return urls
+
+
+@pytest.fixture
+def with_seat(buyer_client, licensed):
+    organization, licence = licensed
+    invite(buyer_client, organization, licence, "bob@example.org")
+    seat = db.session.scalar(select(Seat))
+    return organization, licence, seat
+
+
+def send(client, method: str, url: str):
+    if method == "GET":
+        return client.get(url)
+    return client.post(url, data={"csrf_token": csrf_token(client, "/account"), "licence": "1",
+                                  "addresses": "x@example.org", "name": "Taken over"})
+
+
+def test_non_members_get_404_on_every_organisation_url(app, with_seat):
+    organization, _, seat = with_seat
+    urls = organization_urls(app, organization, seat)
+    assert len(urls) >= 6
+    stranger = client_of(app, make_person("stranger@example.org"))
+    instructor = make_person("instructor@example.org")
+    db.session.add(OrganizationMember(organization_id=organization.id, user_id=instructor.id, role="instructor"))
+    db.session.commit()
+    staff = client_of(app, make_person("staff@example.org", role="admin"))
+    instructor_client = client_of(app, instructor)
+    for method, url in urls:
+        assert send(stranger, method, url).status_code == 404, (method, url)
+        if method == "POST":
+            # Instructors and site admins look; they do not act.
+            assert send(instructor_client, method, url).status_code == 404, (method, url)
+            assert send(staff, method, url).status_code == 404, (method, url)
+    for client in (instructor_client, staff):
+        page = client.get(dashboard_url(organization))
+        assert page.status_code == 200 and "bob@example.org" in page.get_data(as_text=True)
+        assert "Invite people" not in page.get_data(as_text=True)
+    assert seats() == {"bob@example.org": "invited"}
+    # Unknown organisations and seats of another organisation are 404 for their admins too.
+    assert stranger.get("/organizations/999999").status_code == 404
+    visitor = app.test_client()
+    for method, url in urls:
+        response = visitor.get(url) if method == "GET" else visitor.post(url)
+        assert response.status_code in (302, 400), (method, url)
+
+
+def test_an_admin_cannot_touch_a_seat_of_another_organisation(app, buyer_client, with_seat, sample_module):
+    organization, _, seat = with_seat
+    other_admin = make_person("other-admin@example.org")
+    other_client = client_of(app, other_admin)
+    from tests.organizations.conftest import pay_in_test_mode
+
+    pay_in_test_mode(other_client, "institutional", 4)
+    theirs = db.session.scalar(select(OrganizationMember.organization_id)
+                               .where(OrganizationMember.user_id == other_admin.id))
+    for action in ("revoke", "resend"):
+        response = other_client.post(f"/organizations/{theirs}/seats/{seat.id}/{action}",
+                                     data={"csrf_token": csrf_token(other_client, "/account")})
+        assert response.status_code == 404
+    assert seats() == {"bob@example.org": "invited"}
+
+
+def test_every_post_without_a_csrf_token_is_refused(app, buyer_client, with_seat):
+    organization, _, seat = with_seat
+    for method, url in organization_urls(app, organization, seat):
+        if method == "POST":
+            for data in ({}, {"csrf_token": "forged"}):
+                response = buyer_client.post(url, data=data)
+                assert response.status_code == 400 and "CSRF" in response.get_data(as_text=True), url
+    assert seats() == {"bob@example.org": "invited"}
+
+
+def add_seats(licence, count: int, start: int = 0) -> None:
+    """Accepted seats, each holder with an audit entry (their "last activity")."""
+    now = utcnow()
+    for number in range(start, start + count):
+        person = make_person(f"member{number}@example.org", f"Member {number}")
+        db.session.add(Seat(licence_id=licence.id, email=person.email, user_id=person.id, status="active",
+                            invitation_nonce=new_nonce(), invited_at=now, accepted_at=now))
+        db.session.add(AuditEvent(actor_id=person.id, action="account.login", target="", details={}))
+    licence.seats = max(licence.seats, start + count + 1)
+    db.session.commit()
+
+
+def test_dashboard_queries_are_bounded_and_do_not_grow_with_seats(app, buyer_client, licensed, count_queries):
+    organization, licence = licensed
+    licence = db.session.merge(licence)
+    url = dashboard_url(organization)
+    add_seats(licence, 3)
+    with count_queries() as small:
+        assert buyer_client.get(url).status_code == 200
+    add_seats(licence, 30, start=3)
+    with count_queries() as large:
+        page = buyer_client.get(url)
+    assert page.status_code == 200 and "Member 32" in page.get_data(as_text=True)
+    assert large.count == small.count, large.statements
+    assert large.count <= 8, "\n".join(s[:150].replace("\n", " ") for s in large.statements)
+
+
+def test_audit_events_name_ids_not_addresses(app, buyer_client, with_seat):
+    details = db.session.scalars(select(AuditEvent.details).where(AuditEvent.action.like("organizations.%"))).all()
+    assert details and all("@" not in str(detail) for detail in details)
+    assert db.session.scalar(select(func.count()).select_from(AuditEvent)
+                             .where(AuditEvent.action == "organizations.seat_invited")) == 1

@@ -1,0 +1,104 @@
+"""Buying a seat tier creates the buyer's organisation, its admin membership and a licence, exactly once."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from coursesite.accounts.models import AuditEvent
+from coursesite.billing.access import as_utc, has_access
+from coursesite.billing.fulfilment import fulfil
+from coursesite.billing.gateway import current_gateway
+from coursesite.billing.models import Order, OrderLine
+from coursesite.extensions import db
+from coursesite.models_base import utcnow
+from coursesite.organizations.hooks import on_seat_order_paid
+from coursesite.organizations.models import Organization, OrganizationMember, SeatLicence
+from tests.billing.conftest import module_id
+from tests.organizations.conftest import only, pay_in_test_mode
+
+
+def count(model) -> int:
+    db.session.expire_all()
+    return db.session.scalar(select(func.count()).select_from(model))
+
+
+@pytest.mark.parametrize(("tier", "seats", "kind", "name"), [
+    ("institutional", 4, "institution", "Northfield Counselling Centre"),
+    ("teaching", 10, "teaching", "Eastgate Teaching Seminar"),
+])
+def test_buying_seats_creates_the_organisation_licence_and_admin_once(app, buyer_client, buyer, sample_module,
+                                                                      tier, seats, kind, name):
+    success = pay_in_test_mode(buyer_client, tier, seats, organisation_name=name)
+    # Fulfilment again, three ways: the success page, the fulfilment itself, and the hook's receiver directly.
+    assert buyer_client.get(success).status_code == 200
+    order = only(Order)
+    fulfil(order.stripe_checkout_session_id, current_gateway())
+    on_seat_order_paid(order, line=order.lines[0])
+    db.session.commit()
+
+    organization, licence, member = only(Organization), only(SeatLicence), only(OrganizationMember)
+    assert (organization.kind, organization.name) == (kind, name)
+    assert (member.organization_id, member.user_id, member.role) == (organization.id, buyer.id, "admin")
+    assert (licence.organization_id, licence.module_id, licence.seats) == (organization.id, module_id(), seats)
+    assert (licence.order_id, licence.source) == (order.id, "order")
+    assert as_utc(licence.valid_from) == as_utc(order.paid_at)
+    assert as_utc(licence.valid_until) - as_utc(licence.valid_from) == timedelta(days=365)
+    assert not has_access(buyer, module_id())  # seats are for the members; the buyer may invite themself
+    actions = db.session.scalars(select(AuditEvent.action).where(AuditEvent.action.like("organizations.%"))).all()
+    assert sorted(actions) == ["organizations.created", "organizations.licence_created"]
+
+    page = buyer_client.get(f"/organizations/{organization.id}").get_data(as_text=True)
+    assert name in page and "Invite people" in page
+    assert 'href="/organizations"' in buyer_client.get("/account").get_data(as_text=True)
+
+
+def test_a_second_purchase_adds_a_licence_to_the_same_organisation(app, buyer_client, sample_module):
+    pay_in_test_mode(buyer_client, "institutional", 4)
+    pay_in_test_mode(buyer_client, "institutional", 6)
+    pay_in_test_mode(buyer_client, "teaching", 10)
+    assert count(Organization) == 2 and count(OrganizationMember) == 2
+    institution = db.session.scalar(select(Organization).where(Organization.kind == "institution"))
+    assert sorted(licence.seats for licence in institution.licences) == [4, 6]
+
+
+def test_the_account_page_links_organisations_only_for_members(app, buyer_client, sample_module):
+    assert 'href="/organizations"' not in buyer_client.get("/account").get_data(as_text=True)
+    pay_in_test_mode(buyer_client, "institutional", 4)
+    assert 'href="/organizations"' in buyer_client.get("/account").get_data(as_text=True)
+    listing = buyer_client.get("/organizations").get_data(as_text=True)
+    assert "Northfield Counselling Centre" in listing
+
+
+def test_the_admin_renames_the_organisation(app, buyer_client, licensed):
+    from tests.organizations.conftest import dashboard_url, post_form
+
+    organization, _ = licensed
+    url = f"/organizations/{organization.id}/name"
+    for bad in ("", "   ", "x" * 201, "Bad\x00name", "Tab\x07bell"):
+        response = post_form(buyer_client, url, {"name": bad}, dashboard_url(organization))
+        assert response.status_code in ((400, 422) if "\x00" in bad else (422,)), bad
+    assert only(Organization).name == "Northfield Counselling Centre"
+    response = post_form(buyer_client, url, {"name": "  Northfield   Centre of Counselling "},
+                         dashboard_url(organization))
+    assert response.status_code == 302
+    assert only(Organization).name == "Northfield Centre of Counselling"
+    assert db.session.scalar(select(func.count()).where(AuditEvent.action == "organizations.renamed")) == 1
+
+
+@pytest.mark.parametrize(("tier", "name"), [("institutional", "Marguerite Osei-Brandt's institution"),
+                                            ("teaching", "Marguerite Osei-Brandt's teaching group")])
+def test_an_order_without_an_organisation_name_names_it_after_the_buyer(app, buyer, sample_module, tier, name):
+    order = Order(reference=f"manual-{tier}", user_id=buyer.id, module_id=module_id(), status="paid",
+                  amount_subtotal=0, amount_total=0, paid_at=utcnow())
+    line = OrderLine(position=1, tier_code=tier, name=tier, grants="seats", quantity=12, unit_amount=0,
+                     access_days=30, amount_total=0)
+    order.lines.append(line)
+    db.session.add(order)
+    db.session.flush()
+    on_seat_order_paid(order, line=line)
+    db.session.commit()
+    assert only(Organization).name == name
+    licence = only(SeatLicence)
+    assert licence.seats == 12 and as_utc(licence.valid_until) - as_utc(licence.valid_from) == timedelta(days=30)

@@ -1,0 +1,63 @@
+"""A refund of seats shrinks the licence and revokes the most recently invited seats beyond it, with their access."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from coursesite.accounts.models import AuditEvent
+from coursesite.billing.access import has_access
+from coursesite.extensions import db
+from coursesite.organizations.models import SeatLicence
+from tests.billing.conftest import module_id
+from tests.billing.stripe_stub import SECRET_KEY, WEBHOOK_SECRET
+from tests.billing.test_refunds import paid, refund
+from tests.organizations.conftest import client_of, invite, make_person, only, post_form, seats
+from tests.organizations.test_invitations import accept_path
+
+
+@pytest.fixture
+def app_overrides(stripe_server) -> dict:
+    return {"STRIPE_SECRET_KEY": SECRET_KEY, "STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET,
+            "STRIPE_API_BASE": stripe_server.url, "STRIPE_TIMEOUT_SECONDS": 0.5, "STRIPE_MAX_NETWORK_RETRIES": 0}
+
+
+def take_seat(app, mailbox, email: str):
+    person = make_person(email)
+    path = accept_path(mailbox, email)
+    assert post_form(client_of(app, person), path, {}, path).status_code == 302
+    return person
+
+
+def test_refunding_seats_shrinks_the_licence_and_revokes_the_newest_seats(app, buyer_client, stub, mailbox,
+                                                                          sample_module):
+    charge = paid(buyer_client, stub, "institutional", quantity="8", organisation_name="Northfield")
+    licence = only(SeatLicence)
+    organization = licence.organization
+    for number in range(1, 9):  # one at a time, so each was invited later than the one before
+        assert invite(buyer_client, organization, licence, f"p{number}@example.org").status_code == 302
+    first = take_seat(app, mailbox, "p1@example.org")
+    last = take_seat(app, mailbox, "p8@example.org")
+
+    assert refund(app, stub, charge, 2 * 13500).status_code == 200
+    assert only(SeatLicence).seats == 6
+    state = seats()
+    assert (state["p8@example.org"], state["p7@example.org"]) == ("revoked", "revoked")
+    assert sum(status != "revoked" for status in state.values()) == 6
+    assert has_access(first, module_id()) and not has_access(last, module_id())
+    assert db.session.scalar(select(func.count()).where(AuditEvent.action == "organizations.licence_reduced")) == 1
+
+    # The rest of the money back ends every seat.
+    refund(app, stub, charge)
+    assert only(SeatLicence).seats == 0
+    assert set(seats().values()) == {"revoked"} and not has_access(first, module_id())
+    page = buyer_client.get(f"/organizations/{organization.id}").get_data(as_text=True)
+    assert "no current licence with seats" in page
+
+
+def test_a_refund_within_the_free_seats_revokes_nobody(app, buyer_client, stub, mailbox, sample_module):
+    charge = paid(buyer_client, stub, "institutional", quantity="8", organisation_name="Northfield")
+    licence = only(SeatLicence)
+    invite(buyer_client, licence.organization, licence, "a@example.org\nb@example.org")
+    refund(app, stub, charge, 4 * 13500)
+    assert only(SeatLicence).seats == 4
+    assert seats() == {"a@example.org": "invited", "b@example.org": "invited"}
