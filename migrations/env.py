@@ -92,6 +92,9 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            without_foreign_keys(connection)
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),
@@ -100,6 +103,27 @@ def run_migrations_online():
 
         with context.begin_transaction():
             context.run_migrations()
+        if sqlite:
+            check_foreign_keys(connection)
+
+
+def without_foreign_keys(connection):
+    """SQLite's batch mode copies a table, drops the old one and renames the copy. With foreign keys on, the drop
+    runs the children's ON DELETE actions: CASCADE deletes their rows and SET NULL empties their references. The
+    pragma only takes effect outside a transaction, so it is set before the migration's transaction begins."""
+    if connection.in_transaction():
+        connection.commit()
+    connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+    connection.commit()
+
+
+def check_foreign_keys(connection):
+    """With the checks off during the migration, prove afterwards that no reference was left dangling."""
+    problems = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+    connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+    connection.commit()
+    if problems:
+        raise RuntimeError(f"the migration left rows pointing at missing rows: {problems[:10]}")
 
 
 if context.is_offline_mode():

@@ -46,3 +46,50 @@ def test_migrations_run_up_down_and_up_again(migrated, tmp_path):
         upgrade()
         assert table_names(db.engine) == set(db.metadata.tables)
         db.engine.dispose()
+
+
+# Rows as they stood at revision 7c5d057d3e64, whose schema never changes: a module with a price tier, a learner with
+# an entitlement, and an order line pointing at the tier (ON DELETE SET NULL) and at its order (CASCADE).
+ROWS_AT_7C5D057D3E64 = [
+    "INSERT INTO modules (id, slug, title, subtitle, summary, ce_hours, level, audience, objectives, "
+    "approval_statement, published, created_at, updated_at) VALUES (1, 'm', 'M', '', '', 1, 'intermediate', '', "
+    "'[]', '', true, '2026-01-01', '2026-01-01')",
+    "INSERT INTO price_tiers (id, module_id, code, position, name, audience, unit_amount, currency, min_quantity, "
+    "max_quantity, access_days, grants, active, created_at, updated_at) VALUES (1, 1, 'self_funded', 1, 'n', 'a', "
+    "26500, 'usd', 1, 1, 365, 'access', true, '2026-01-01', '2026-01-01')",
+    "INSERT INTO users (id, email, password_hash, full_name, profession, licence_number, licence_jurisdiction, role, "
+    "created_at, updated_at, session_token) VALUES (1, 'a@example.org', 'x', 'A', '', '', '', 'learner', "
+    "'2026-01-01', '2026-01-01', 't')",
+    "INSERT INTO entitlements (id, user_id, module_id, kind, valid_from, valid_until, source, source_ref, "
+    "revoked_reason, created_at, updated_at) VALUES (1, 1, 1, 'access', '2026-01-01', '2027-01-01', 'order', '', "
+    "'', '2026-01-01', '2026-01-01')",
+    "INSERT INTO orders (id, reference, user_id, module_id, status, currency, amount_subtotal, amount_discount, "
+    "amount_total, amount_refunded, organisation_name, billing_name, billing_address, failure_reason, created_at, "
+    "updated_at) VALUES (1, 'R1', 1, 1, 'paid', 'usd', 26500, 0, 26500, 0, '', '', '{}', '', '2026-01-01', "
+    "'2026-01-01')",
+    "INSERT INTO order_lines (id, order_id, position, tier_id, tier_code, name, grants, quantity, unit_amount, "
+    "access_days, amount_total, units_refunded) VALUES (1, 1, 1, 1, 'self_funded', 'n', 'access', 1, 26500, 365, "
+    "26500, 0)",
+]
+
+
+def surviving_rows(engine) -> tuple:
+    with engine.connect() as connection:
+        return (connection.scalar(sa.text("SELECT count(*) FROM entitlements")),
+                connection.execute(sa.text("SELECT id, tier_id FROM order_lines")).all())
+
+
+def test_migrations_keep_the_rows_of_tables_they_rebuild(migrated, tmp_path):
+    """SQLite's batch mode rebuilds a table by dropping it: with foreign keys on, that would cascade to (or empty the
+    references of) its children's rows. migrations/env.py turns the checks off around a migration."""
+    app = make_app(scratch_database_url(migrated, tmp_path), tmp_path)
+    with app.app_context():
+        upgrade(revision="7c5d057d3e64")
+        with db.engine.begin() as connection:
+            for statement in ROWS_AT_7C5D057D3E64:
+                connection.execute(sa.text(statement))
+        upgrade()
+        assert surviving_rows(db.engine) == (1, [(1, 1)])
+        downgrade(revision="b5e1c0a9d2f4")  # rebuilds price_tiers, the order line's parent
+        assert surviving_rows(db.engine) == (1, [(1, 1)])
+        db.engine.dispose()
