@@ -1,6 +1,7 @@
 """Every table comes from a migration: the migrations build what the models describe, and run down and up again."""
 from __future__ import annotations
 
+import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -15,6 +16,25 @@ def test_models_and_migrations_agree(app):
         context = MigrationContext.configure(connection, opts={"compare_type": True})
         differences = compare_metadata(context, db.metadata)
     assert differences == []
+
+
+def test_models_and_migrations_have_the_same_check_constraints(app):
+    """Alembic's comparison leaves CHECK constraints out, so they are compared by name here."""
+    inspector = sa.inspect(db.engine)
+    in_models = {(table.name, constraint.name) for table in db.metadata.tables.values()
+                 for constraint in table.constraints if isinstance(constraint, sa.CheckConstraint)}
+    in_database = {(table, check["name"]) for table in db.metadata.tables
+                   for check in inspector.get_check_constraints(table)}
+    assert in_models == in_database
+
+
+def test_the_database_refuses_values_the_importer_would(app):
+    with db.engine.connect() as connection:
+        with pytest.raises(sa.exc.IntegrityError):
+            connection.execute(sa.text(
+                "INSERT INTO modules (slug, title, subtitle, summary, ce_hours, level, audience, objectives, "
+                "approval_statement, published, created_at, updated_at) VALUES ('m', 'M', '', '', 1, 'expert', '', "
+                "'[]', '', false, '2026-01-01', '2026-01-01')"))
 
 
 def scratch_database_url(database_url: str, tmp_path) -> str:

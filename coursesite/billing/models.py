@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, Boolean, CheckConstraint, DateTime, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from coursesite.caching import CachedContent
@@ -17,7 +17,13 @@ class PriceTier(CachedContent, TimestampMixin, db.Model):
     """What a module sells: amounts are integer cents."""
 
     __tablename__ = "price_tiers"
-    __table_args__ = (UniqueConstraint("module_id", "code"),)
+    __table_args__ = (
+        UniqueConstraint("module_id", "code"),
+        CheckConstraint("unit_amount >= 0", name="unit_amount"),
+        CheckConstraint("min_quantity >= 1 AND max_quantity >= min_quantity", name="quantity"),
+        CheckConstraint("access_days >= 1", name="access_days"),
+        CheckConstraint(f"grants IN {TIER_GRANTS!r}", name="grants"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     module_id: Mapped[int] = mapped_column(ForeignKey("modules.id", ondelete="CASCADE"), index=True)
@@ -53,7 +59,12 @@ class Entitlement(TimestampMixin, db.Model):
     """
 
     __tablename__ = "entitlements"
-    __table_args__ = (Index("ix_entitlements_lookup", "user_id", "module_id", "kind"),)
+    __table_args__ = (
+        Index("ix_entitlements_lookup", "user_id", "module_id", "kind"),
+        CheckConstraint(f"kind IN {ENTITLEMENT_KINDS!r}", name="kind"),
+        CheckConstraint(f"source IN {ENTITLEMENT_SOURCES!r}", name="source"),
+        CheckConstraint("valid_until >= valid_from", name="window"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
@@ -81,7 +92,12 @@ class Order(TimestampMixin, db.Model):
     """
 
     __tablename__ = "orders"
-    __table_args__ = (Index("ix_orders_user_created", "user_id", "created_at"),)
+    __table_args__ = (
+        Index("ix_orders_user_created", "user_id", "created_at"),
+        CheckConstraint(f"status IN {ORDER_STATUSES!r}", name="status"),
+        CheckConstraint("amount_subtotal >= 0 AND amount_discount >= 0 AND amount_total >= 0 "
+                        "AND amount_refunded >= 0", name="amounts"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # Random and public: the Checkout Session's client_reference_id and the number printed on receipts.
@@ -116,7 +132,11 @@ class OrderLine(db.Model):
     """What one line of an order bought, copied from its tier so later price changes leave old receipts alone."""
 
     __tablename__ = "order_lines"
-    __table_args__ = (UniqueConstraint("order_id", "position"),)
+    __table_args__ = (
+        UniqueConstraint("order_id", "position"),
+        CheckConstraint("quantity >= 1 AND unit_amount >= 0 AND amount_total >= 0", name="amounts"),
+        CheckConstraint("units_refunded >= 0 AND units_refunded <= quantity", name="units_refunded"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"))

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from sqlalchemy import JSON, Boolean, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, CheckConstraint, Float, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from coursesite.caching import CachedContent
@@ -18,6 +18,10 @@ LEVELS = ("introductory", "intermediate", "advanced")
 
 class Module(CachedContent, TimestampMixin, db.Model):
     __tablename__ = "modules"
+    __table_args__ = (
+        CheckConstraint(f"level IN {LEVELS!r}", name="level"),
+        CheckConstraint("ce_hours > 0", name="ce_hours"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(80), unique=True)
@@ -104,7 +108,11 @@ class Resource(CachedContent, db.Model):
 
 class Lecture(CachedContent, TimestampMixin, db.Model):
     __tablename__ = "lectures"
-    __table_args__ = (UniqueConstraint("module_id", "slug"),)
+    __table_args__ = (
+        UniqueConstraint("module_id", "slug"),
+        CheckConstraint(f"kind IN {tuple(LECTURE_KINDS)!r}", name="kind"),
+        CheckConstraint("duration_seconds >= 0", name="duration_seconds"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     module_id: Mapped[int] = mapped_column(ForeignKey("modules.id", ondelete="CASCADE"), index=True)
