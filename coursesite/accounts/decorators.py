@@ -1,9 +1,9 @@
-"""Route guards for roles."""
+"""Route guards for roles, and the rate-limit key of the logged-in account."""
 from __future__ import annotations
 
 from functools import wraps
 
-from flask import abort
+from flask import abort, request
 from flask_login import current_user
 
 from coursesite.extensions import login_manager
@@ -24,3 +24,9 @@ def role_required(*roles: str):
             return view(*args, **kwargs)
         return guarded
     return decorator
+
+
+def account_rate_limit_key() -> str:
+    """Rate-limit key for forms of logged-in people: their account (several people may share an office's address),
+    or the address for a visitor."""
+    return f"user:{current_user.id}" if current_user.is_authenticated else f"address:{request.remote_addr}"

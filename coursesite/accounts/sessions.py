@@ -16,6 +16,7 @@ import secrets
 from datetime import datetime, timezone
 
 from flask import current_app
+from flask_login import current_user
 from sqlalchemy import delete, or_, select, update
 
 from coursesite.accounts.models import USER_AGENT_MAX, User, UserSession
@@ -67,11 +68,18 @@ def load_user(token: str) -> User | None:
         return None
     if now - aware(row.last_seen_at) >= current_app.config["LOGIN_SESSION_TOUCH_INTERVAL"] and not (
             db.session.new or db.session.dirty or db.session.deleted):
-        # Only when nothing else is pending, so this commit never saves a view's half-done work.
+        # ``load_before_the_view`` makes this run first thing in the request, before a view has written anything,
+        # so this commit can only save the touch (the check above guards the rare load outside a request).
         db.session.execute(update(UserSession).where(UserSession.id == row.id).values(last_seen_at=now))
         db.session.commit()
     user.login_token = token
     return user
+
+
+def load_before_the_view() -> None:
+    """Load the logged-in user at the start of every request (a before-request hook), so the loader's occasional
+    ``last_seen_at`` commit happens before any view has begun a unit of work it might not want committed."""
+    _ = current_user.is_authenticated
 
 
 def current_row(user: User) -> UserSession | None:

@@ -11,7 +11,7 @@ from flask_wtf import FlaskForm
 
 from coursesite.accounts import personal_data, services, sessions
 from coursesite.accounts.audit import AUDIT_MAX_PAGE, AuditFilters, audit_actions, audit_events
-from coursesite.accounts.decorators import role_required
+from coursesite.accounts.decorators import account_rate_limit_key, role_required
 from coursesite.accounts.forms import (
     AuditFilterForm, ChangeEmailForm, ChangePasswordForm, DeleteAccountForm, LoginForm, ProfileForm, RegisterForm,
     ResetPasswordForm, ResetRequestForm,
@@ -32,13 +32,11 @@ def submitted_email() -> str:
     return services.rate_limit_key(request.form.get("email", ""))
 
 
-def current_account() -> str:
-    """Rate-limit key for the forms that ask for the current password: the logged-in account."""
-    return f"user:{current_user.id}" if current_user.is_authenticated else f"address:{request.remote_addr}"
-
-
 # Guessing the password through a stolen session: the three re-authentication forms share one budget per account.
-reauth_limit = limiter.shared_limit("5/minute;20/hour", scope="reauth", key_func=current_account, methods=["POST"])
+reauth_limit = limiter.shared_limit("5/minute;20/hour", scope="reauth", key_func=account_rate_limit_key, methods=["POST"])
+
+
+auth.before_app_request(sessions.load_before_the_view)
 
 
 @auth.after_request

@@ -7,6 +7,7 @@ from flask import Blueprint, abort, current_app, flash, jsonify, redirect, rende
 from flask_login import current_user, login_required
 from wtforms import SelectChoice
 
+from coursesite.accounts.decorators import account_rate_limit_key
 from coursesite.billing import services, staff
 from coursesite.billing.forms import CheckoutForm, StaffGrantForm, StaffRevokeForm, TestCardForm
 from coursesite.billing.fulfilment import FulfilmentError, Outcome, fulfil
@@ -40,16 +41,9 @@ def _render_checkout(form: CheckoutForm, tier, message: str = "", status: int = 
                            test_mode=in_test_mode(current_app)), status
 
 
-def buyer_key() -> str:
-    """Rate-limit key for checkout: the logged-in buyer (several buyers may share an office's address)."""
-    if current_user.is_authenticated:
-        return f"user:{current_user.id}"
-    return f"address:{request.remote_addr}"
-
-
 @bp.route("/checkout/<slug>/<tier_code>", methods=["GET", "POST"])
 # Each POST may open a Stripe Checkout Session: a person needs a few, a script could open thousands.
-@limiter.limit(CHECKOUT_RATE_LIMIT, methods=["POST"], key_func=buyer_key)
+@limiter.limit(CHECKOUT_RATE_LIMIT, methods=["POST"], key_func=account_rate_limit_key)
 @login_required
 def checkout(slug: str, tier_code: str):
     tier = services.tier_on_sale(slug, tier_code)
