@@ -10,7 +10,7 @@ from datetime import datetime, timedelta, timezone
 from sqlalchemy import select, text
 
 from coursesite.accounts.models import User
-from coursesite.billing.models import Entitlement, Order, OrderLine
+from coursesite.billing.models import Entitlement
 from coursesite.extensions import db
 from coursesite.models_base import utcnow
 
@@ -119,13 +119,28 @@ def grant_entitlement(user_id: int, module_id: int, *, kind: str, days: int, sou
     return entitlement
 
 
-def revoke_entitlement(entitlement: Entitlement, reason: str, now: datetime | None = None) -> None:
-    """Revoke a window, and close the gap it leaves: windows queued after it move earlier.
+def grant_seat_access(user_id: int, module_id: int, *, until: datetime, source_ref: str,
+                      now: datetime | None = None) -> Entitlement:
+    """The access an organisation's seat gives: from now until ``until`` (the licence's end), ``source="seat"``.
 
-    A window that has not started by ``now`` and was chained (directly or through others) after the revoked one moves
-    earlier by the time the revoked window no longer covers, so coverage stays contiguous from ``now``: it never
-    starts before ``now`` or before its order was paid, nor later than it did. Runs in the caller's
-    transaction, under the holder's lock.
+    Never chained after other coverage, and never moved when other windows are revoked: its end is the licence's.
+    Takes the holder's lock first, like :func:`grant_entitlement`, so it serialises with purchases, refunds and staff
+    actions. No commit.
+    """
+    lock_holder(user_id)
+    now = as_utc(now or utcnow())
+    entitlement = Entitlement(user_id=user_id, module_id=module_id, kind="access", valid_from=now,
+                              valid_until=as_utc(until), source="seat", source_ref=source_ref)
+    db.session.add(entitlement)
+    db.session.flush()
+    return entitlement
+
+
+def revoke_entitlement(entitlement: Entitlement, reason: str, now: datetime | None = None) -> None:
+    """Revoke a window, and close the gap it leaves: the windows chained after it move earlier.
+
+    The chain is followed, not guessed (see :func:`_close_gap`): a detached window (one starting after the chain has
+    ended) and seat windows never move. Runs in the caller's transaction, under the holder's lock.
     """
     if entitlement.revoked_at is not None:
         return
@@ -137,27 +152,55 @@ def revoke_entitlement(entitlement: Entitlement, reason: str, now: datetime | No
     _close_gap(entitlement, now)
 
 
-def _earliest_start(window: Entitlement, now: datetime) -> datetime:
-    """A window never starts before ``now`` nor, when an order paid for it, before that payment."""
-    if window.source == "order" and window.source_ref.startswith("order-line:"):
-        paid_at = db.session.scalar(
-            select(Order.paid_at).join(OrderLine, OrderLine.order_id == Order.id)
-            .where(OrderLine.id == int(window.source_ref.removeprefix("order-line:")))
-        )
-        if paid_at is not None:
-            return max(now, as_utc(paid_at))
-    return now
+# Two windows whose end and start differ by less than this are chained (they are written equal; the slack absorbs
+# rounding by a database).
+CHAIN_TOLERANCE = timedelta(seconds=1)
 
 
 def _close_gap(revoked: Entitlement, now: datetime) -> None:
-    revoked_from = as_utc(revoked.valid_from)
-    cursor = now  # coverage is contiguous from now up to here
-    for window in _windows(revoked.user_id, revoked.module_id, revoked.kind, now):
+    """Move the windows chained after ``revoked`` earlier by the time it no longer covers.
+
+    The chain: starting from the revoked window's end, each later unrevoked non-seat window of the same user, module
+    and kind that starts between the revoked window's start and the chain's end so far (within
+    :data:`CHAIN_TOLERANCE`) belongs to it, and extends the chain to its own original end; the first window starting
+    beyond the chain's end ends it. That includes a window that overlaps the revoked one (it starts inside it): the
+    days the revoked window hid are not lost, it moves to the front with the rest of the chain.
+
+    Each chain member moves back by the freed time (the revoked window's uncovered rest, from ``now`` or from its
+    start if it had not started), but never before ``now``, never into coverage that remains (another window still
+    covering that moment, say a seat or an earlier purchase, pushes it to that coverage's end), and never later than
+    it was. It keeps its length. Seat windows never move (their end is the licence's) and do not continue a chain.
+
+    A moved window may start before the order that paid for it was paid only when ``now`` is earlier than that
+    payment, which production never does (revocations use the time they run, after the payment has committed); the
+    check for it was removed.
+    """
+    revoked_from, chain_end = as_utc(revoked.valid_from), as_utc(revoked.valid_until)
+    freed = chain_end - max(revoked_from, now)
+    if freed <= timedelta(0):
+        return  # it had ended: nothing after it can move earlier without starting in the past
+    windows = _windows(revoked.user_id, revoked.module_id, revoked.kind, now)
+    chain: list[Entitlement] = []
+    for window in windows:
+        start = as_utc(window.valid_from)
+        if start < revoked_from or window.source == "seat":
+            continue  # earlier coverage, or a seat: stays where it is, never continues the chain
+        if start > chain_end + CHAIN_TOLERANCE:
+            break  # detached: never chained onto the revoked window
+        chain.append(window)
+        chain_end = max(chain_end, as_utc(window.valid_until))
+    # Where every other window covers, as (start, end); chain members join it as they are placed.
+    covered = [(as_utc(w.valid_from), as_utc(w.valid_until)) for w in windows if not any(w is c for c in chain)]
+    for window in chain:
         start, end = as_utc(window.valid_from), as_utc(window.valid_until)
-        if start > now and start >= revoked_from:  # queued after the revoked window
-            new_start = min(start, max(cursor, _earliest_start(window, now)))
-            if new_start < start:
-                window.valid_from, window.valid_until = new_start, new_start + (end - start)
-        if as_utc(window.valid_from) > cursor:
-            break  # a gap this revocation did not open (say, a seat that starts later): leave it
-        cursor = max(cursor, as_utc(window.valid_until))
+        new_start = max(start - freed, now)
+        moved = True
+        while moved and new_start < start:
+            moved = False
+            for cover_start, cover_end in covered:
+                if cover_start <= new_start < cover_end:
+                    new_start, moved = cover_end, True
+        new_start = min(new_start, start)
+        if new_start < start:
+            window.valid_from, window.valid_until = new_start, new_start + (end - start)
+        covered.append((new_start, new_start + (end - start)))

@@ -33,11 +33,11 @@ def grant(email: str, module: str, days: int) -> None:
 def revoke(email: str, module: str, reason: str) -> None:
     """Take back EMAIL's current access to MODULE (a slug), however it was obtained."""
     try:
-        count = staff.revoke_access(email, module, actor=None, reason=reason)
+        revocation = staff.revoke_access(email, module, actor=None, reason=reason)
     except staff.StaffActionRefused as refused:
         click.echo(f"error: {refused}", err=True)
         sys.exit(1)
-    click.echo(f"revoked {count} access period(s) of {email} to {module}")
+    click.echo(revocation.message)
 
 
 @billing_cli.command("remind")

@@ -56,20 +56,47 @@ def grant_access(email: str, module_slug: str, days: int, actor: User | None) ->
     return entitlement
 
 
-def revoke_access(email: str, module_slug: str, actor: User | None, reason: str = "") -> int:
-    """Take back every current access entitlement of the learner to the module (purchases, seats and grants)."""
+@dataclass(frozen=True)
+class Revocation:
+    """What a staff revocation did: access periods revoked, and seats left to their organisation's admins."""
+
+    revoked: int
+    seats_kept: int
+    email: str
+    module_slug: str
+
+    @property
+    def message(self) -> str:
+        """A sentence for the page or the terminal."""
+        message = f"Revoked {self.revoked} access period(s) of {self.email} to {self.module_slug}."
+        if self.seats_kept:
+            message += (f" {self.seats_kept} seat(s) via organisations are managed by the organisation's admins "
+                        "and were not revoked.")
+        return message
+
+
+def revoke_access(email: str, module_slug: str, actor: User | None, reason: str = "") -> Revocation:
+    """Take back every current access entitlement of the learner to the module that staff own: purchases and grants.
+
+    Seat access (``source="seat"``) is left alone: it belongs to an organisation's seat, which its admins revoke (on
+    the organisation's page, which frees the seat too); revoking only the entitlement would leave the seat occupied
+    without access. The seats left are counted in the result and the audit details.
+    """
     user, module = _learner_and_module(email, module_slug)
     lock_holder(user.id)  # as fulfilment does: a purchase paid meanwhile waits, then chains from what is left
-    entitlements = list(db.session.scalars(select(Entitlement).where(
+    current = list(db.session.scalars(select(Entitlement).where(
         Entitlement.user_id == user.id, Entitlement.module_id == module.id, Entitlement.kind == "access",
         Entitlement.revoked_at.is_(None), Entitlement.valid_until > utcnow(),
-    )))
+    ).order_by(Entitlement.valid_from, Entitlement.id)))
+    entitlements = [entitlement for entitlement in current if entitlement.source != "seat"]
+    seats_kept = len(current) - len(entitlements)
     by_whom = f"staff user {actor.id}" if actor else "staff (command line)"
     for entitlement in entitlements:
         revoke_entitlement(entitlement, f"revoked by {by_whom}" + (f": {reason}" if reason else ""))
-    record(actor, "billing.access_revoked", user, module=module.slug, periods=len(entitlements), reason=reason)
+    record(actor, "billing.access_revoked", user, module=module.slug, periods=len(entitlements),
+           seats_kept=seats_kept, reason=reason)
     db.session.commit()
-    return len(entitlements)
+    return Revocation(len(entitlements), seats_kept, email, module.slug)
 
 
 def learner_access(email: str) -> LearnerAccess | None:

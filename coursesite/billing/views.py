@@ -245,8 +245,8 @@ def staff_revoke():
     if not form.validate_on_submit():
         abort(400)
     try:
-        count = staff.revoke_access(form.email.data, form.module.data, current_user)
+        revocation = staff.revoke_access(form.email.data, form.module.data, current_user)
     except staff.StaffActionRefused as refused:
         abort(400, str(refused))
-    flash(f"Revoked {count} access period(s) of {form.email.data} to {form.module.data}.", "success")
+    flash(revocation.message, "success")
     return redirect(url_for("billing.staff_access", email=form.email.data))

@@ -61,7 +61,7 @@ def test_cli_grant_and_revoke(app, runner, learner, sample_module):
     assert (entitlement.source, entitlement.source_ref) == ("grant", "staff:cli")
 
     result = runner.invoke(args=["billing", "revoke", "learner@example.org", "sample-module", "--reason", "test"])
-    assert result.exit_code == 0 and "revoked 1 access period(s)" in result.output
+    assert result.exit_code == 0 and "Revoked 1 access period(s)" in result.output
     db.session.expire_all()
     assert not has_access(learner, module_id())
     assert db.session.scalar(select(Entitlement.revoked_reason)) == "revoked by staff (command line): test"
@@ -127,5 +127,6 @@ def test_staff_grants_and_revocations_are_audited(app, runner, learner, sample_m
         ("billing.access_revoked", None, f"users:{learner.id}"),
     ]
     assert events[0].details["module"] == "sample-module" and events[0].details["days"] == 30
-    assert events[1].details == {"module": "sample-module", "periods": 1, "reason": "duplicate"}
+    assert events[1].details == {"module": "sample-module", "periods": 1, "seats_kept": 0,
+                                 "reason": "duplicate"}
     assert "learner@example.org" not in str([e.details for e in events])
