@@ -1,7 +1,6 @@
 """Account forms. Every field has a length limit; the rules themselves live in services and passwords."""
 from __future__ import annotations
 
-import unicodedata
 from datetime import date
 
 from flask_wtf import FlaskForm
@@ -14,11 +13,8 @@ from coursesite.accounts.models import (
     EMAIL_MAX, FULL_NAME_MAX, LICENCE_JURISDICTION_MAX, LICENCE_NUMBER_MAX, PROFESSION_MAX,
 )
 from coursesite.accounts.passwords import PASSWORD_MAX, PASSWORD_MIN, password_problem
-from coursesite.accounts.services import AccountError, Profile, clean_text, validated_email
+from coursesite.accounts.services import AccountError, Profile, clean_text, is_printable, validated_email
 
-# Format characters (Unicode Cf) that names need: ZERO WIDTH NON-JOINER and JOINER shape Persian, Arabic and Indic
-# script. Every other Cf (bidi overrides and isolates U+202A-U+202E, U+2066-U+2069, soft hyphen, BOM...) stays out.
-JOINERS = {"\u200c", "\u200d"}
 # The audit page's dates: wide enough for any event, narrow enough that date arithmetic never overflows.
 FIRST_DATE, LAST_DATE = date(1970, 1, 1), date(2999, 12, 31)
 
@@ -32,8 +28,7 @@ def valid_email(_form, field) -> None:
 
 def printable_text(_form, field) -> None:
     """Letters from any script are welcome, with the joiners some scripts need; control characters are not."""
-    if any(unicodedata.category(char) in ("Cc", "Cf", "Cs", "Co", "Cn") and char not in JOINERS
-           for char in field.data or ""):
+    if not is_printable(field.data or ""):
         raise ValidationError("Remove the invisible or control characters from this field.")
 
 

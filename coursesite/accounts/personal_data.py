@@ -51,7 +51,8 @@ def account_data_parts() -> list[AccountDataPart]:
     return current_app.extensions["account_data"]
 
 
-def _iso(moment) -> str | None:
+def iso(moment) -> str | None:
+    """A datetime for the JSON download (ISO 8601), or None."""
     return moment.isoformat() if moment else None
 
 
@@ -63,16 +64,16 @@ def export_profile(user: User) -> dict[str, Any]:
         "licence_number": user.licence_number,
         "licence_jurisdiction": user.licence_jurisdiction,
         "role": user.role,
-        "created_at": _iso(user.created_at),
-        "confirmed_at": _iso(user.confirmed_at),
+        "created_at": iso(user.created_at),
+        "confirmed_at": iso(user.confirmed_at),
         "pending_email": user.pending_email,
         "sessions": [
-            {"created_at": _iso(row.created_at), "last_seen_at": _iso(row.last_seen_at),
-             "expires_at": _iso(row.expires_at), "user_agent": row.user_agent, "ip_address": row.ip_address}
+            {"created_at": iso(row.created_at), "last_seen_at": iso(row.last_seen_at),
+             "expires_at": iso(row.expires_at), "user_agent": row.user_agent, "ip_address": row.ip_address}
             for row in sessions.live_sessions(user)
         ],
         "activity": [
-            {"at": _iso(event.at), "action": event.action, "target": event.target, "details": event.details,
+            {"at": iso(event.at), "action": event.action, "target": event.target, "details": event.details,
              "ip_address": event.ip_address}
             for event in events_about(user)
         ],
@@ -83,7 +84,7 @@ ACCOUNT_DATA = AccountDataPart("account", export=export_profile)
 
 
 def export_account(user: User) -> dict[str, Any]:
-    data: dict[str, Any] = {"format": EXPORT_FORMAT, "exported_at": _iso(utcnow())}
+    data: dict[str, Any] = {"format": EXPORT_FORMAT, "exported_at": iso(utcnow())}
     data.update((part.key, part.export(user)) for part in account_data_parts())
     return data
 

@@ -63,6 +63,18 @@ def clean_text(text: str) -> str:
     return re.sub(r"\s+", " ", unicodedata.normalize("NFC", text)).strip()
 
 
+# Format characters (Unicode Cf) that names need: ZERO WIDTH NON-JOINER and JOINER shape Persian, Arabic and Indic
+# script. Every other Cf (bidi overrides and isolates U+202A-U+202E, U+2066-U+2069, soft hyphen, BOM...) stays out.
+JOINERS = {"\u200c", "\u200d"}
+
+
+def is_printable(text: str) -> bool:
+    """Letters from any script, with the joiners some scripts need; no control, bidi or other invisible characters.
+    The rule for every name a person types, in a form or a CSV file."""
+    return not any(unicodedata.category(char) in ("Cc", "Cf", "Cs", "Co", "Cn") and char not in JOINERS
+                   for char in text)
+
+
 def stored_form(email: str) -> str:
     """How ``email`` would be stored (so "zoe@bücher.de" finds "zoe@xn--bcher-kva.de"); lower-cased if invalid."""
     try:

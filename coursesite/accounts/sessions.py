@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import datetime, timezone
 
 from flask import current_app
 from flask_login import current_user
@@ -21,16 +20,11 @@ from sqlalchemy import delete, or_, select, update
 
 from coursesite.accounts.models import USER_AGENT_MAX, User, UserSession
 from coursesite.extensions import db, login_manager
-from coursesite.models_base import utcnow
+from coursesite.models_base import as_utc, utcnow
 
 
 def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
-
-
-def aware(moment: datetime) -> datetime:
-    """SQLite hands back naive datetimes; every time we store is UTC."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
 def start(user: User, remember: bool, user_agent: str = "", ip_address: str | None = None) -> str:
@@ -66,7 +60,7 @@ def load_user(token: str) -> User | None:
     user, row = found
     if not user.is_active:
         return None
-    if now - aware(row.last_seen_at) >= current_app.config["LOGIN_SESSION_TOUCH_INTERVAL"] and not (
+    if now - as_utc(row.last_seen_at) >= current_app.config["LOGIN_SESSION_TOUCH_INTERVAL"] and not (
             db.session.new or db.session.dirty or db.session.deleted):
         # ``load_before_the_view`` makes this run first thing in the request, before a view has written anything,
         # so this commit can only save the touch (the check above guards the rare load outside a request).

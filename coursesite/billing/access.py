@@ -5,21 +5,16 @@ they can check the catalogue they run.
 """
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 from sqlalchemy import select, text
 
 from coursesite.accounts.models import User
 from coursesite.billing.models import Entitlement
 from coursesite.extensions import db
-from coursesite.models_base import utcnow
+from coursesite.models_base import as_utc, utcnow
 
 STAFF_ROLES_WITH_FULL_ACCESS = ("editor", "admin")
-
-
-def as_utc(moment: datetime) -> datetime:
-    """SQLite hands back naive datetimes; every datetime we store is UTC."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
 def _active(user_id: int, module_id: int, kind: str, at: datetime):

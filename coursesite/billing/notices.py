@@ -15,11 +15,10 @@ from sqlalchemy.exc import IntegrityError
 from coursesite import mail
 from coursesite.accounts.models import User
 from coursesite.accounts.services import mail_to
-from coursesite.billing.access import as_utc
 from coursesite.billing.models import REMINDER_DAYS_BEFORE, Entitlement, Order, RenewalReminder
 from coursesite.catalog.models import Module
 from coursesite.extensions import db
-from coursesite.models_base import utcnow
+from coursesite.models_base import as_utc, utcnow
 
 log = logging.getLogger(__name__)
 

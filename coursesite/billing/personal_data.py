@@ -26,15 +26,11 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import selectinload
 
 from coursesite.accounts.models import User
-from coursesite.accounts.personal_data import AccountDataPart
+from coursesite.accounts.personal_data import AccountDataPart, iso
 from coursesite.billing.models import Entitlement, Order, RenewalReminder, TestModeSession
 from coursesite.billing.services import RECEIPT_STATUSES
 from coursesite.catalog.models import Module
 from coursesite.extensions import db
-
-
-def _iso(moment) -> str | None:
-    return moment.isoformat() if moment else None
 
 
 def _order(order: Order) -> dict[str, Any]:
@@ -55,8 +51,8 @@ def _order(order: Order) -> dict[str, Any]:
         "organisation_name": order.organisation_name,
         "billing_name": order.billing_name,
         "billing_address": dict(order.billing_address or {}),
-        "created_at": _iso(order.created_at),
-        "paid_at": _iso(order.paid_at),
+        "created_at": iso(order.created_at),
+        "paid_at": iso(order.paid_at),
         "stripe_checkout_session_id": order.stripe_checkout_session_id,
         "stripe_payment_intent_id": order.stripe_payment_intent_id,
     }
@@ -78,14 +74,14 @@ def export_billing(user: User) -> dict[str, Any]:
     return {
         "orders": [_order(order) for order in orders],
         "entitlements": [
-            {"module": e.module.slug, "kind": e.kind, "valid_from": _iso(e.valid_from),
-             "valid_until": _iso(e.valid_until), "source": e.source, "revoked_at": _iso(e.revoked_at),
+            {"module": e.module.slug, "kind": e.kind, "valid_from": iso(e.valid_from),
+             "valid_until": iso(e.valid_until), "source": e.source, "revoked_at": iso(e.revoked_at),
              "revoked_reason": e.revoked_reason}
             for e in entitlements
         ],
         "renewal_reminders": [
-            {"module": slug, "access_ends_at": _iso(reminder.access_ends_at), "days_before": reminder.days_before,
-             "sent_at": _iso(reminder.sent_at)}
+            {"module": slug, "access_ends_at": iso(reminder.access_ends_at), "days_before": reminder.days_before,
+             "sent_at": iso(reminder.sent_at)}
             for reminder, slug in reminders
         ],
     }

@@ -9,14 +9,14 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from coursesite.billing.access import as_utc, has_access, has_entitlement
+from coursesite.billing.access import has_access, has_entitlement
 from coursesite.billing.gateway import (
     CheckoutLine, CheckoutRequest, Gateway, PaymentProviderError, StartedCheckout,
 )
 from coursesite.billing.models import Entitlement, Order, OrderLine, PriceTier
 from coursesite.catalog.models import Module
 from coursesite.extensions import db
-from coursesite.models_base import utcnow
+from coursesite.models_base import as_utc, utcnow
 
 # The defaults every module is sold at unless its module.yaml overrides an amount (integer cents).
 DEFAULT_TIERS: tuple[dict, ...] = (

@@ -6,7 +6,7 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length
 
-from coursesite.accounts.forms import printable_text
+from coursesite.accounts.forms import printable_text, stored_length
 from coursesite.organizations.lists import MAX_BYTES
 from coursesite.organizations.models import ORGANIZATION_NAME_MAX
 
@@ -30,7 +30,8 @@ class UploadForm(FlaskForm):
 
 class RenameForm(FlaskForm):
     name = StringField("Organisation name", validators=[
-        DataRequired("Enter the organisation's name."), Length(max=ORGANIZATION_NAME_MAX), printable_text,
+        DataRequired("Enter the organisation's name."), Length(max=ORGANIZATION_NAME_MAX),
+        stored_length(ORGANIZATION_NAME_MAX), printable_text,
     ], render_kw={"autocomplete": "organization"})
 
 

@@ -11,11 +11,11 @@ from sqlalchemy import select
 
 from coursesite.accounts.audit import record
 from coursesite.accounts.models import User
-from coursesite.billing.access import as_utc
+from coursesite.accounts.services import clean_text
 from coursesite.billing.hooks import seat_order_paid, seat_order_refunded
 from coursesite.billing.models import Order, OrderLine
 from coursesite.extensions import db
-from coursesite.models_base import utcnow
+from coursesite.models_base import as_utc, utcnow
 from coursesite.organizations.models import ORGANIZATION_NAME_MAX, Organization, OrganizationMember, SeatLicence
 from coursesite.organizations.services import shrink_licence
 
@@ -30,17 +30,25 @@ def default_name(buyer: User, kind: str) -> str:
     return f"{owner}'s {suffix}"[:ORGANIZATION_NAME_MAX]
 
 
+def same_name(name: str) -> str:
+    """How two organisation names are compared: NFC, whitespace folded, case ignored."""
+    return clean_text(name).casefold()
+
+
 def _organization_for(order: Order, buyer: User, kind: str) -> Organization:
-    """The buyer's organisation of this kind (the oldest they administer), or a new one with the buyer as admin."""
-    existing = db.session.scalar(
+    """The organisation named at checkout: one of this kind the buyer administers with that name (the oldest, if
+    several), else a new one with the buyer as admin. A buyer may run several organisations of a kind."""
+    name = (clean_text(order.organisation_name or "") or default_name(buyer, kind))[:ORGANIZATION_NAME_MAX]
+    administered = db.session.scalars(
         select(Organization).join(OrganizationMember)
         .where(OrganizationMember.user_id == buyer.id, OrganizationMember.role == "admin", Organization.kind == kind)
-        .order_by(Organization.id).limit(1)
+        .order_by(Organization.id)
     )
+    existing = next((organization for organization in administered
+                     if same_name(organization.name) == same_name(name)), None)
     if existing is not None:
         return existing
-    name = (order.organisation_name or "").strip() or default_name(buyer, kind)
-    organization = Organization(name=name[:ORGANIZATION_NAME_MAX], kind=kind)
+    organization = Organization(name=name, kind=kind)
     db.session.add(organization)
     db.session.add(OrganizationMember(organization=organization, user_id=buyer.id, role="admin"))
     db.session.flush()
@@ -65,7 +73,7 @@ def on_seat_order_paid(order: Order, line: OrderLine) -> None:
 
 
 def on_seat_order_refunded(order: Order, line: OrderLine, seats_kept: int) -> None:
-    """A refund took seats back: the licence shrinks and the most recently invited surplus seats are revoked."""
+    """A refund took seats back: the licence shrinks; surplus seats go, pending invitations before learners."""
     licence = db.session.scalar(select(SeatLicence).where(SeatLicence.order_id == order.id).with_for_update())
     if licence is None:
         return

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 
 from coursesite.accounts.models import FULL_NAME_MAX
-from coursesite.accounts.services import AccountError, clean_text, validated_email
+from coursesite.accounts.services import AccountError, clean_text, is_printable, validated_email
 
 MAX_ROWS = 1000
 MAX_BYTES = 256 * 1024
@@ -127,7 +127,12 @@ def read_csv(data: bytes) -> list[Invitee]:
                 errors.append(f"line {line}: no email address")
                 continue
             email = _address(line, raw, errors)
+            # Checked as stored: NFC with whitespace folded (which can make a name longer than it was typed).
             full_name = clean_text(row[name_at]) if name_at is not None and name_at < len(row) else ""
+            if not is_printable(full_name):
+                errors.append(f"line {line}: the name contains invisible or control characters (such as "
+                              "right-to-left overrides); remove them")
+                continue
             if len(full_name) > FULL_NAME_MAX:
                 errors.append(f"line {line}: the name is longer than {FULL_NAME_MAX} characters")
                 continue

@@ -12,15 +12,11 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
 from coursesite.accounts.models import User
-from coursesite.accounts.personal_data import AccountDataPart
+from coursesite.accounts.personal_data import AccountDataPart, iso
 from coursesite.extensions import db
 from coursesite.models_base import utcnow
 from coursesite.organizations.models import Organization, OrganizationMember, Seat, SeatLicence
 from coursesite.organizations.services import take_back_seat
-
-
-def _iso(moment) -> str | None:
-    return moment.isoformat() if moment else None
 
 
 def _seats_about(user: User) -> list[Seat]:
@@ -39,14 +35,14 @@ def export_organizations(user: User) -> dict[str, Any]:
     return {
         "memberships": [
             {"organization": organization.name, "kind": organization.kind, "role": member.role,
-             "since": _iso(member.created_at)}
+             "since": iso(member.created_at)}
             for organization, member in memberships
         ],
         "seats": [
             {"organization": seat.licence.organization.name, "module": seat.licence.module.slug,
              "email": seat.email, "full_name": seat.full_name, "status": seat.status,
-             "invited_at": _iso(seat.invited_at), "accepted_at": _iso(seat.accepted_at),
-             "revoked_at": _iso(seat.revoked_at), "licence_ends": _iso(seat.licence.valid_until)}
+             "invited_at": iso(seat.invited_at), "accepted_at": iso(seat.accepted_at),
+             "revoked_at": iso(seat.revoked_at), "licence_ends": iso(seat.licence.valid_until)}
             for seat in _seats_about(user)
         ],
     }

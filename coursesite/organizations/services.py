@@ -13,20 +13,20 @@ from datetime import datetime, timedelta
 from email.headerregistry import Address
 from types import SimpleNamespace
 
-from sqlalchemy import func, select
+from sqlalchemy import exists, func, or_, select, text, update
 from sqlalchemy.orm import selectinload
 
 from coursesite import mail
 from coursesite.accounts import tokens
 from coursesite.accounts.audit import record
-from coursesite.accounts.models import AuditEvent, User
-from coursesite.accounts.services import clean_text
+from coursesite.accounts.models import User
+from coursesite.accounts.services import clean_text, is_printable
 from coursesite.accounts.tokens import TokenError, TokenPurpose
-from coursesite.billing.access import as_utc, revoke_entitlement
+from coursesite.billing.access import grant_seat_access, revoke_entitlement
 from coursesite.billing.models import Entitlement
 from coursesite.catalog.models import Module
 from coursesite.extensions import db
-from coursesite.models_base import utcnow
+from coursesite.models_base import as_utc, utcnow
 from coursesite.organizations.lists import Invitee
 from coursesite.organizations.models import (
     HELD_STATUSES, ORGANIZATION_NAME_MAX, Organization, OrganizationMember, Seat, SeatLicence,
@@ -69,9 +69,13 @@ def organization_for(user: User, organization_id: int) -> OrganizationAccess | N
     return OrganizationAccess(organization, role) if role else None
 
 
-def is_member(user_id: int) -> bool:
-    return db.session.scalar(select(OrganizationMember.id).where(OrganizationMember.user_id == user_id).limit(1)) \
-        is not None
+def has_organization_page(user_id: int) -> bool:
+    """Does ``/organizations`` have something for this person: an organisation they run or follow (admin or
+    instructor), or a seat they hold (accepted)? One query, for the account navigation."""
+    return bool(db.session.scalar(select(or_(
+        exists().where(OrganizationMember.user_id == user_id),
+        exists().where(Seat.user_id == user_id, Seat.status == "active"),
+    ))))
 
 
 @dataclass(frozen=True)
@@ -106,16 +110,10 @@ def seats_of(user: User) -> list[Seat]:
 # The dashboard ------------------------------------------------------------------------------------------------------
 
 @dataclass
-class SeatRow:
-    seat: Seat
-    last_activity: datetime | None
-
-
-@dataclass
 class LicenceSummary:
     licence: SeatLicence
     used: int
-    rows: list[SeatRow] = field(default_factory=list)
+    seats: list[Seat] = field(default_factory=list)  # active, then invited, then revoked; by address within each
 
     @property
     def free(self) -> int:
@@ -136,31 +134,21 @@ def held(seats: list[Seat]) -> list[Seat]:
 
 
 def dashboard(organization: Organization) -> list[LicenceSummary]:
-    """Every licence with its seats and each seat holder's last activity, in a fixed number of queries.
+    """Every licence with its seats, in a fixed number of queries.
 
-    There is no lecture progress in the learning package yet, so "last activity" is the holder's latest entry in the
-    audit log (logins and account actions).
+    The dashboard shows each seat's own dates (invited, accepted, revoked) and nothing about what its holder does
+    elsewhere on the site: their security log (logins, password changes) is theirs, not their employer's. Once the
+    learning package records lecture progress, the lectures completed on the licence's module belong here.
     """
     licences = list(db.session.scalars(
         select(SeatLicence).where(SeatLicence.organization_id == organization.id)
         .order_by(SeatLicence.valid_until.desc(), SeatLicence.id.desc())
         .options(selectinload(SeatLicence.module), selectinload(SeatLicence.seat_list).selectinload(Seat.user))
     ))
-    user_ids = {seat.user_id for licence in licences for seat in licence.seat_list if seat.user_id}
-    last_seen: dict[int, datetime] = {}
-    if user_ids:
-        last_seen = dict(db.session.execute(
-            select(AuditEvent.actor_id, func.max(AuditEvent.at)).where(AuditEvent.actor_id.in_(user_ids))
-            .group_by(AuditEvent.actor_id)
-        ).all())
-    summaries = []
-    for licence in licences:
-        order = {"active": 0, "invited": 1, "revoked": 2}
-        seats = sorted(licence.seat_list, key=lambda seat: (order[seat.status], seat.email))
-        rows = [SeatRow(seat, as_utc(last_seen[seat.user_id]) if seat.user_id in last_seen else None)
-                for seat in seats]
-        summaries.append(LicenceSummary(licence, len(held(licence.seat_list)), rows))
-    return summaries
+    order = {"active": 0, "invited": 1, "revoked": 2}
+    return [LicenceSummary(licence, len(held(licence.seat_list)),
+                           sorted(licence.seat_list, key=lambda seat: (order[seat.status], seat.email)))
+            for licence in licences]
 
 
 def current_licences(organization: Organization) -> list[SeatLicence]:
@@ -173,11 +161,15 @@ def current_licences(organization: Organization) -> list[SeatLicence]:
 
 
 def rename(organization: Organization, name: str, actor: User) -> None:
+    """The name as stored (NFC, whitespace folded) is what the rules check, length included."""
     name = clean_text(name)
     if not name:
         raise SeatError("Enter the organisation's name.")
+    if not is_printable(name):
+        raise SeatError("Remove the invisible or control characters from the name.")
     if len(name) > ORGANIZATION_NAME_MAX:
-        raise SeatError(f"Names can be at most {ORGANIZATION_NAME_MAX} characters long.")
+        raise SeatError(f"Names can be at most {ORGANIZATION_NAME_MAX} characters long (in the standard Unicode "
+                        f"form we store, this one has {len(name)}).")
     organization.name = name
     record(actor, "organizations.renamed", organization)
     db.session.commit()
@@ -196,7 +188,14 @@ def create_licence(organization: Organization, module: Module, seats: int, valid
 
 
 def _locked_licence(licence_id: int) -> SeatLicence | None:
-    """The licence, row-locked on PostgreSQL so two admins inviting at once cannot exceed its seats."""
+    """The licence, locked until the transaction ends, so two admins inviting at once cannot exceed its seats.
+
+    PostgreSQL locks the row (``SELECT … FOR UPDATE``). SQLite ignores ``FOR UPDATE``: a no-op write takes its one
+    write lock first, before the seats are counted, so a concurrent invitation is waited for and then counted (as
+    ``billing.access.lock_holder`` does for a user's entitlements).
+    """
+    if db.session.get_bind().dialect.name == "sqlite":
+        db.session.execute(text("UPDATE seat_licences SET id = id WHERE id = :id"), {"id": licence_id})
     return db.session.scalar(select(SeatLicence).where(SeatLicence.id == licence_id).with_for_update()
                              .execution_options(populate_existing=True))
 
@@ -331,12 +330,21 @@ def revoke(organization: Organization, seat: Seat, actor: User) -> None:
     db.session.commit()
 
 
+def _surplus_order(seat: Seat) -> tuple:
+    """Which seats a shrinking licence gives up first: pending invitations (newest invited first), then learners
+    (newest accepted first), so people already learning keep their access as long as the seats allow."""
+    if seat.status == "invited":
+        return (0, -as_utc(seat.invited_at).timestamp(), -seat.id)
+    return (1, -as_utc(seat.accepted_at or seat.invited_at).timestamp(), -seat.id)
+
+
 def shrink_licence(licence: SeatLicence, seats: int, reason: str) -> int:
-    """Lower the licence to ``seats`` and revoke the most recently invited seats beyond it (no commit); returns how
-    many were revoked."""
+    """Lower the licence to ``seats`` and revoke the seats beyond it, pending invitations first (no commit); returns
+    how many were revoked. The caller holds the licence's lock."""
     licence.seats = max(min(licence.seats, seats), 0)
-    taken = sorted(held(list(db.session.scalars(select(Seat).where(Seat.licence_id == licence.id)))),
-                   key=lambda seat: (as_utc(seat.invited_at), seat.id), reverse=True)
+    taken = sorted(held(list(db.session.scalars(select(Seat).where(Seat.licence_id == licence.id)
+                                                .execution_options(populate_existing=True)))),
+                   key=_surplus_order)
     surplus = taken[:max(len(taken) - licence.seats, 0)]
     now = utcnow()
     for seat in surplus:
@@ -346,32 +354,61 @@ def shrink_licence(licence: SeatLicence, seats: int, reason: str) -> int:
 
 # Accepting ----------------------------------------------------------------------------------------------------------
 
-def seat_for_token(token: str) -> Seat:
-    """The pending seat a valid invitation link is for; TokenError otherwise."""
+ACCEPT_LOST = "This invitation was withdrawn or has already been used."
+
+
+def _pending(token: str) -> tuple[Seat, str]:
+    """The seat a valid invitation link is for and the link's nonce, while the seat waits for it; TokenError
+    otherwise."""
     payload = tokens.read_token(SEAT_INVITATION, token)
-    seat_id = payload.get("seat")
+    seat_id, nonce = payload.get("seat"), payload.get("nonce")
     seat = db.session.get(Seat, seat_id) if isinstance(seat_id, int) else None
-    if seat is None or seat.status != "invited" or seat.invitation_nonce != payload.get("nonce"):
-        if seat is not None and seat.status == "active" and seat.invitation_nonce == payload.get("nonce"):
+    if seat is None or not isinstance(nonce, str) or seat.status != "invited" or seat.invitation_nonce != nonce:
+        if seat is not None and seat.status == "active" and seat.invitation_nonce == nonce:
             raise TokenError("This invitation has already been accepted.")
         raise TokenError("This invitation has been withdrawn or replaced by a newer one. Ask the organisation "
                          "that invited you to send it again.")
     if as_utc(seat.licence.valid_until) <= utcnow():
         raise TokenError("The licence this invitation was for has ended.")
-    return seat
+    return seat, nonce
+
+
+def seat_for_token(token: str) -> Seat:
+    """The pending seat a valid invitation link is for, to show the offer; TokenError otherwise. What it read may be
+    out of date a moment later: ``accept`` decides again when it writes."""
+    return _pending(token)[0]
+
+
+def address_problem(seat: Seat, user: User) -> str:
+    """Why ``user`` cannot take ``seat`` (the invitation was sent to another address), or "" when they can."""
+    if user.email == seat.email:
+        return ""
+    return (f"This invitation was sent to a different email address than the one you are logged in with "
+            f"({user.email}). Log out, then log in or create an account with the address the invitation was sent "
+            "to, and follow the link again.")
 
 
 def accept(token: str, user: User) -> Seat:
-    """Take the seat: the logged-in address must be the invited one. Access lasts until the licence ends."""
-    seat = seat_for_token(token)
-    if user.email != seat.email:
-        raise SeatError(f"This invitation was sent to a different email address than the one you are logged in "
-                        f"with ({user.email}). Log out, then log in or create an account with the address the "
-                        "invitation was sent to, and follow the link again.")
+    """Take the seat: the logged-in address must be the invited one. Access lasts until the licence ends.
+
+    The seat turns ``active`` in one conditional UPDATE (still ``invited``, still this link's nonce), decided by the
+    database at write time: a revocation, a refund or another acceptance that got there first makes it change no
+    row, and then nothing is granted. So a seat is accepted, and gives access, at most once.
+    """
+    seat, nonce = _pending(token)
+    problem = address_problem(seat, user)
+    if problem:
+        raise SeatError(problem)
     now = utcnow()
-    seat.status = "active"
-    seat.user_id = user.id
-    seat.accepted_at = now
+    won = db.session.execute(
+        update(Seat).where(Seat.id == seat.id, Seat.status == "invited", Seat.invitation_nonce == nonce)
+        .values(status="active", user_id=user.id, accepted_at=now, updated_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount == 1
+    if not won:
+        db.session.rollback()
+        raise SeatError(ACCEPT_LOST)
+    db.session.refresh(seat)
     seat_entitlement(seat, now)
     record(user, "organizations.seat_accepted", seat, organization=seat.licence.organization_id,
            licence=seat.licence_id)
@@ -380,8 +417,7 @@ def accept(token: str, user: User) -> Seat:
 
 
 def seat_entitlement(seat: Seat, now: datetime) -> Entitlement:
-    """The access a seat gives from ``now`` until its licence ends (no commit; for the demo loader)."""
-    entitlement = Entitlement(user_id=seat.user_id, module_id=seat.licence.module_id, kind="access", valid_from=now,
-                              valid_until=seat.licence.valid_until, source="seat", source_ref=seat.entitlement_ref)
-    db.session.add(entitlement)
-    return entitlement
+    """The access a seat gives from ``now`` until its licence ends (no commit; for the demo loader). Billing writes it,
+    under the holder's lock (``billing.access.grant_seat_access``)."""
+    return grant_seat_access(seat.user_id, seat.licence.module_id, until=seat.licence.valid_until,
+                             source_ref=seat.entitlement_ref, now=now)

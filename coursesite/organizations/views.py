@@ -28,8 +28,9 @@ def never_cache(response: Response) -> Response:
 
 @bp.app_template_global()
 def is_organization_member() -> bool:
-    """For the account navigation: does the logged-in user run an organisation or hold a seat?"""
-    return current_user.is_authenticated and services.is_member(current_user.id)
+    """For the account navigation ("My organisations"): does the logged-in user run or follow an organisation, or
+    hold a seat (which ``/organizations`` lists with the organisation that gave it)?"""
+    return current_user.is_authenticated and services.has_organization_page(current_user.id)
 
 
 def _visible(organization_id: int) -> OrganizationAccess:
@@ -187,10 +188,7 @@ def invitation(token: str):
     form = AcceptForm()
     problem = ""
     if current_user.is_authenticated:
-        if current_user.email != seat.email:
-            problem = ("This invitation was sent to a different email address than the one you are logged in with "
-                       f"({current_user.email}). Log out, then log in or create an account with the address the "
-                       "invitation was sent to, and follow the link again.")
+        problem = services.address_problem(seat, current_user)
         if request.method == "POST" and form.validate_on_submit():
             try:
                 services.accept(token, current_user)

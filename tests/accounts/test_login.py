@@ -9,8 +9,8 @@ from sqlalchemy import select, update
 
 from coursesite.accounts import passwords
 from coursesite.accounts.models import AuditEvent, User, UserSession
-from coursesite.accounts.sessions import aware, hash_token
-from coursesite.models_base import utcnow
+from coursesite.accounts.sessions import hash_token
+from coursesite.models_base import as_utc, utcnow
 from coursesite.extensions import db
 from tests.accounts.conftest import PASSWORD, csrf_token, logged_in, login, submit
 
@@ -231,7 +231,7 @@ def test_sessions_end_at_their_absolute_expiry_on_the_server(app, client, user, 
     login(client, user.email, **({"remember": "y"} if remember else {}))
     (row,) = live_rows(user)
     lifetime = app.config["REMEMBER_COOKIE_DURATION" if remember else "LOGIN_SESSION_LIFETIME"]
-    assert abs((aware(row.expires_at) - aware(row.created_at)) - lifetime) < timedelta(seconds=5)
+    assert abs((as_utc(row.expires_at) - as_utc(row.created_at)) - lifetime) < timedelta(seconds=5)
     assert lifetime == (timedelta(days=30) if remember else timedelta(hours=12))
     remember_cookie = client.get_cookie("remember_token")
 
@@ -252,18 +252,18 @@ def test_the_remember_me_cookie_restores_a_live_session_only(app, client, user):
 def test_last_seen_is_written_at_most_every_few_minutes(app, client, user, count_queries):
     login(client, user.email)
     (row,) = live_rows(user)
-    first_seen = aware(row.last_seen_at)
+    first_seen = as_utc(row.last_seen_at)
     with count_queries() as counter:
         client.get("/account")
     assert not [sql for sql in counter.statements if sql.lstrip().upper().startswith("UPDATE")]
     db.session.expire_all()
-    assert aware(live_rows(user)[0].last_seen_at) == first_seen
+    assert as_utc(live_rows(user)[0].last_seen_at) == first_seen
 
     expire(user, last_seen_at=utcnow() - app.config["LOGIN_SESSION_TOUCH_INTERVAL"])
     client.get("/account")
     db.session.expire_all()
-    assert aware(live_rows(user)[0].last_seen_at) > first_seen - timedelta(seconds=1)
-    assert utcnow() - aware(live_rows(user)[0].last_seen_at) < timedelta(minutes=1)
+    assert as_utc(live_rows(user)[0].last_seen_at) > first_seen - timedelta(seconds=1)
+    assert utcnow() - as_utc(live_rows(user)[0].last_seen_at) < timedelta(minutes=1)
 
 
 def test_a_logged_in_request_costs_one_query_for_the_session(app, client, user, sample_module, count_queries):

@@ -2,6 +2,8 @@
 POST needs its CSRF token, and the dashboard's query count does not grow with its seats."""
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from flask import url_for
 from sqlalchemy import func, select
@@ -12,7 +14,8 @@ from coursesite.models_base import utcnow
 from coursesite.organizations.models import OrganizationMember, Seat
 from coursesite.organizations.services import new_nonce
 from tests.accounts.conftest import csrf_token
-from tests.organizations.conftest import client_of, dashboard_url, invite, make_person, seats
+from tests.organizations.conftest import client_of, dashboard_url, invite, make_person, post_form, seats
+from tests.organizations.test_invitations import accept_path
 
 
 def organization_urls(app, organization, seat) -> list[tuple[str, str]]:
@@ -101,13 +104,14 @@ def test_every_post_without_a_csrf_token_is_refused(app, buyer_client, with_seat
 
 
 def add_seats(licence, count: int, start: int = 0) -> None:
-    """Accepted seats, each holder with an audit entry (their "last activity")."""
+    """Accepted seats, each holder with an entry in their security log (which the dashboard must not read)."""
     now = utcnow()
     for number in range(start, start + count):
         person = make_person(f"member{number}@example.org", f"Member {number}")
         db.session.add(Seat(licence_id=licence.id, email=person.email, user_id=person.id, status="active",
-                            invitation_nonce=new_nonce(), invited_at=now, accepted_at=now))
-        db.session.add(AuditEvent(actor_id=person.id, action="account.login", target="", details={}))
+                            invitation_nonce=new_nonce(), invited_at=now - timedelta(days=3), accepted_at=now))
+        db.session.add(AuditEvent(actor_id=person.id, action="account.login", target="", details={},
+                                  at=now - timedelta(days=400)))
     licence.seats = max(licence.seats, start + count + 1)
     db.session.commit()
 
@@ -124,7 +128,26 @@ def test_dashboard_queries_are_bounded_and_do_not_grow_with_seats(app, buyer_cli
         page = buyer_client.get(url)
     assert page.status_code == 200 and "Member 32" in page.get_data(as_text=True)
     assert large.count == small.count, large.statements
-    assert large.count <= 8, "\n".join(s[:150].replace("\n", " ") for s in large.statements)
+    assert large.count <= 7, "\n".join(s[:150].replace("\n", " ") for s in large.statements)
+
+
+def test_the_dashboard_shows_the_seats_own_dates_not_the_members_security_log(app, buyer_client, licensed,
+                                                                              count_queries):
+    """Logins and password changes are the member's, not their employer's: the audit log is never read here."""
+    organization, licence = licensed
+    add_seats(db.session.merge(licence), 2)
+    with count_queries() as counter:
+        page = buyer_client.get(dashboard_url(organization)).get_data(as_text=True)
+    assert not [statement for statement in counter.statements if "audit_events" in statement.lower()]
+    now = utcnow()
+    invited, accepted, logged_in = (day(now - timedelta(days=3)), day(now), day(now - timedelta(days=400)))
+    assert "<th scope=\"col\">Invited</th>" in page and "<th scope=\"col\">Accepted</th>" in page
+    assert "Last activity" not in page
+    assert f"<td>{invited}</td>" in page and f"<td>{accepted}</td>" in page and logged_in not in page
+
+
+def day(moment) -> str:
+    return moment.strftime("%-d %b %Y")
 
 
 def test_audit_events_name_ids_not_addresses(app, buyer_client, with_seat):
@@ -132,3 +155,17 @@ def test_audit_events_name_ids_not_addresses(app, buyer_client, with_seat):
     assert details and all("@" not in str(detail) for detail in details)
     assert db.session.scalar(select(func.count()).select_from(AuditEvent)
                              .where(AuditEvent.action == "organizations.seat_invited")) == 1
+
+
+def test_the_account_navigation_links_organisations_for_members_and_seat_holders(app, mailbox, with_seat):
+    """Seat holders find the organisation behind their seat at /organizations ("Your seats")."""
+    bob = make_person("bob@example.org")
+    bob_client = client_of(app, bob)
+    assert 'href="/organizations"' not in bob_client.get("/account").get_data(as_text=True)  # only invited yet
+    path = accept_path(mailbox, "bob@example.org")
+    assert post_form(bob_client, path, {}, path).status_code == 302
+    assert 'href="/organizations"' in bob_client.get("/account").get_data(as_text=True)
+    mine = bob_client.get("/organizations").get_data(as_text=True)
+    assert "Your seats" in mine and "Northfield Counselling Centre" in mine
+    stranger = client_of(app, make_person("stranger@example.org"))
+    assert 'href="/organizations"' not in stranger.get("/account").get_data(as_text=True)

@@ -56,6 +56,13 @@ PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01"
     (b"email\na@example.org\nb@example.org\nc@example.org\nd@example.org\ne@example.org\n",
      "This licence has 4 free seats, but the list has 5 new addresses"),
     (b"email,full_name\na@example.org," + b"n" * 121 + b"\n", "line 2: the name is longer than 120 characters"),
+    # 61 characters as typed, 122 in NFC as stored: lengths are checked as stored.
+    (("email,full_name\na@example.org," + "\u0958" * 61 + "\n").encode(),
+     "line 2: the name is longer than 120 characters"),
+    # A right-to-left override (U+202E) would show "Bob" as someone else on the dashboard and in the mail.
+    ("email,full_name\nok@example.org,Ok\nb@example.org,Bob \u202eelpmaxE\n".encode(),
+     "line 3: the name contains invisible or control characters"),
+    ("email,full_name\nb@example.org,Zero\u200bWidth\n".encode(), "line 2: the name contains invisible"),
 ])
 def test_bad_files_change_nothing(app, buyer_client, licensed, mailbox, content, message):
     organization, licence = licensed
@@ -84,3 +91,8 @@ def test_the_readers_report_every_bad_line():
         read_address_list("\n".join(f"bad{number}@" for number in range(80)))
     assert len(refused.value.messages) == 51 and refused.value.messages[-1] == "… and 30 more problems."
     assert [invitee.line for invitee in read_csv(b"email\r\n\"a@example.org\"\r\n\r\nb@example.org\r\n")] == [2, 4]
+
+
+def test_names_keep_the_joiners_some_scripts_need():
+    invitees = read_csv("email,full_name\nm@example.org,\u0645\u0647\u200c\u0646\u0627\u0632\n".encode())
+    assert invitees[0].full_name == "\u0645\u0647\u200c\u0646\u0627\u0632"

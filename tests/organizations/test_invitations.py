@@ -7,10 +7,11 @@ from urllib.parse import urlsplit
 from sqlalchemy import func, select
 
 from coursesite.accounts.models import AuditEvent
-from coursesite.billing.access import as_utc, has_access
+from coursesite.billing.access import has_access
 from coursesite.billing.models import Entitlement
 from coursesite.extensions import db
 from coursesite.organizations.models import Seat
+from coursesite.models_base import as_utc
 from tests.accounts.conftest import csrf_token
 from tests.billing.conftest import module_id
 from tests.organizations.conftest import (

@@ -7,12 +7,12 @@ import pytest
 from sqlalchemy import func, select
 
 from coursesite.accounts.models import AuditEvent
-from coursesite.billing.access import as_utc, has_access
+from coursesite.billing.access import has_access
 from coursesite.billing.fulfilment import fulfil
 from coursesite.billing.gateway import current_gateway
 from coursesite.billing.models import Order, OrderLine
 from coursesite.extensions import db
-from coursesite.models_base import utcnow
+from coursesite.models_base import as_utc, utcnow
 from coursesite.organizations.hooks import on_seat_order_paid
 from coursesite.organizations.models import Organization, OrganizationMember, SeatLicence
 from tests.billing.conftest import module_id
@@ -54,13 +54,29 @@ def test_buying_seats_creates_the_organisation_licence_and_admin_once(app, buyer
     assert 'href="/organizations"' in buyer_client.get("/account").get_data(as_text=True)
 
 
-def test_a_second_purchase_adds_a_licence_to_the_same_organisation(app, buyer_client, sample_module):
+def test_a_second_purchase_in_the_same_name_adds_a_licence_to_that_organisation(app, buyer_client, sample_module):
     pay_in_test_mode(buyer_client, "institutional", 4)
-    pay_in_test_mode(buyer_client, "institutional", 6)
-    pay_in_test_mode(buyer_client, "teaching", 10)
+    # The same name typed differently (case, spaces) is the same organisation.
+    pay_in_test_mode(buyer_client, "institutional", 6, organisation_name="  northfield   COUNSELLING centre ")
+    pay_in_test_mode(buyer_client, "teaching", 10)  # another kind: a teaching group of its own
     assert count(Organization) == 2 and count(OrganizationMember) == 2
     institution = db.session.scalar(select(Organization).where(Organization.kind == "institution"))
+    assert institution.name == "Northfield Counselling Centre"
     assert sorted(licence.seats for licence in institution.licences) == [4, 6]
+
+
+def test_a_purchase_in_another_name_creates_another_organisation(app, buyer_client, buyer, sample_module):
+    pay_in_test_mode(buyer_client, "institutional", 4)
+    pay_in_test_mode(buyer_client, "institutional", 5, organisation_name="Southbank Family Clinic")
+    pay_in_test_mode(buyer_client, "institutional", 7, organisation_name="southbank family clinic")
+    assert count(Organization) == 2 and count(OrganizationMember) == 2
+    licences = {organization.name: sorted(licence.seats for licence in organization.licences)
+                for organization in db.session.scalars(select(Organization))}
+    assert licences == {"Northfield Counselling Centre": [4], "Southbank Family Clinic": [5, 7]}
+    roles = db.session.scalars(select(OrganizationMember.role).where(OrganizationMember.user_id == buyer.id)).all()
+    assert roles == ["admin", "admin"]
+    listing = buyer_client.get("/organizations").get_data(as_text=True)
+    assert "Northfield Counselling Centre" in listing and "Southbank Family Clinic" in listing
 
 
 def test_the_account_page_links_organisations_only_for_members(app, buyer_client, sample_module):
@@ -76,9 +92,14 @@ def test_the_admin_renames_the_organisation(app, buyer_client, licensed):
 
     organization, _ = licensed
     url = f"/organizations/{organization.id}/name"
-    for bad in ("", "   ", "x" * 201, "Bad\x00name", "Tab\x07bell"):
+    for bad in ("", "   ", "x" * 201, "Bad\x00name", "Tab\x07bell", "Evil \u202eertneC", "Zero\u200bwidth",
+                "\u0958" * 101):  # the last is 101 characters as typed, 202 in NFC as stored
         response = post_form(buyer_client, url, {"name": bad}, dashboard_url(organization))
         assert response.status_code in ((400, 422) if "\x00" in bad else (422,)), bad
+        if "\u202e" in bad:
+            assert "invisible or control characters" in response.get_data(as_text=True)
+        if "\u0958" in bad:
+            assert "this text has 202" in response.get_data(as_text=True)
     assert only(Organization).name == "Northfield Counselling Centre"
     response = post_form(buyer_client, url, {"name": "  Northfield   Centre of Counselling "},
                          dashboard_url(organization))
@@ -102,3 +123,18 @@ def test_an_order_without_an_organisation_name_names_it_after_the_buyer(app, buy
     assert only(Organization).name == name
     licence = only(SeatLicence)
     assert licence.seats == 12 and as_utc(licence.valid_until) - as_utc(licence.valid_from) == timedelta(days=30)
+
+
+def test_renaming_checks_the_name_as_stored(app, buyer, licensed):
+    """The service's own rules, whoever calls it: invisible characters and the NFC length are refused."""
+    from coursesite.organizations.services import SeatError, rename
+
+    organization, _ = licensed
+    organization = db.session.merge(organization)
+    for bad, message in (("Evil \u202eertneC", "invisible or control characters"),
+                         ("\u0958" * 101, "this one has 202")):
+        with pytest.raises(SeatError, match=message):
+            rename(organization, bad, buyer)
+    db.session.rollback()
+    rename(organization, "Cafe\u0301  Centre \u0645\u200c\u06cc", buyer)  # a joiner some scripts need is kept
+    assert only(Organization).name == "Caf\u00e9 Centre \u0645\u200c\u06cc"

@@ -1,4 +1,5 @@
-"""A refund of seats shrinks the licence and revokes the most recently invited seats beyond it, with their access."""
+"""A refund of seats shrinks the licence and revokes the seats beyond it: pending invitations first (newest invited
+first), then learners (newest accepted first), with their access."""
 from __future__ import annotations
 
 import pytest
@@ -28,28 +29,36 @@ def take_seat(app, mailbox, email: str):
     return person
 
 
-def test_refunding_seats_shrinks_the_licence_and_revokes_the_newest_seats(app, buyer_client, stub, mailbox,
-                                                                          sample_module):
+def test_refunding_seats_revokes_pending_invitations_before_learners(app, buyer_client, stub, mailbox,
+                                                                     sample_module):
     charge = paid(buyer_client, stub, "institutional", quantity="8", organisation_name="Northfield")
     licence = only(SeatLicence)
     organization = licence.organization
     for number in range(1, 9):  # one at a time, so each was invited later than the one before
         assert invite(buyer_client, organization, licence, f"p{number}@example.org").status_code == 302
+    # p8 (invited last) accepts first, p1 (invited first) accepts last: the newest *accepted* is p1.
+    eighth = take_seat(app, mailbox, "p8@example.org")
     first = take_seat(app, mailbox, "p1@example.org")
-    last = take_seat(app, mailbox, "p8@example.org")
 
+    # Two seats back: the two newest pending invitations go, nobody who is learning.
     assert refund(app, stub, charge, 2 * 13500).status_code == 200
     assert only(SeatLicence).seats == 6
     state = seats()
-    assert (state["p8@example.org"], state["p7@example.org"]) == ("revoked", "revoked")
-    assert sum(status != "revoked" for status in state.values()) == 6
-    assert has_access(first, module_id()) and not has_access(last, module_id())
+    assert sorted(email for email, status in state.items() if status == "revoked") == ["p6@example.org",
+                                                                                        "p7@example.org"]
+    assert has_access(first, module_id()) and has_access(eighth, module_id())
     assert db.session.scalar(select(func.count()).where(AuditEvent.action == "organizations.licence_reduced")) == 1
+
+    # Five more (one seat kept): every pending invitation, then the newest accepted learner (p1, not p8).
+    assert refund(app, stub, charge, 5 * 13500).status_code == 200
+    assert only(SeatLicence).seats == 1
+    assert {email for email, status in seats().items() if status != "revoked"} == {"p8@example.org"}
+    assert has_access(eighth, module_id()) and not has_access(first, module_id())
 
     # The rest of the money back ends every seat.
     refund(app, stub, charge)
     assert only(SeatLicence).seats == 0
-    assert set(seats().values()) == {"revoked"} and not has_access(first, module_id())
+    assert set(seats().values()) == {"revoked"} and not has_access(eighth, module_id())
     page = buyer_client.get(f"/organizations/{organization.id}").get_data(as_text=True)
     assert "no current licence with seats" in page
 
