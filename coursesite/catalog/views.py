@@ -1,7 +1,8 @@
 """Public catalogue pages: home, catalogue with filters, module page, speaker page."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, abort, render_template, request, session
+from flask_login import current_user
 from markupsafe import Markup
 
 from coursesite.caching import cached
@@ -20,12 +21,21 @@ def is_public_catalogue_page() -> bool:
     return request.blueprint == "catalog"
 
 
+def render_page(key: str | None, template: str, **context) -> str:
+    """The whole page. For a visitor who is not logged in and has no message waiting, the layout around the cached
+    body is the same for everyone too (no account links, no CSRF token), so the whole page is cached per content
+    revision under ``key`` (None: not cacheable). Logged-in people get their own header, rendered each time."""
+    if key is None or current_user.is_authenticated or session.get("_flashes"):
+        return render_template(template, **context)
+    return cached(f"page:{key}", lambda: render_template(template, **context))
+
+
 @bp.get("/")
 def home():
     body = cached("home", lambda: render_template(
         "catalog/_home_body.html", modules=services.published_modules(CatalogFilters())
     ))
-    return render_template("catalog/home.html", body=Markup(body))
+    return render_page("home", "catalog/home.html", body=Markup(body))
 
 
 @bp.get("/catalog")
@@ -41,8 +51,9 @@ def catalog():
 
     # Only known filter values make cache entries, so made-up query strings cannot flood the cache.
     known = not filters.speaker or filters.speaker in dict(speakers)
-    body = cached(f"catalog:{filters.hours}:{filters.kind}:{filters.speaker}", render) if known else render()
-    return render_template("catalog/catalog.html", body=Markup(body))
+    key = f"catalog:{filters.hours}:{filters.kind}:{filters.speaker}" if known else None
+    body = cached(key, render) if key else render()
+    return render_page(key, "catalog/catalog.html", body=Markup(body))
 
 
 def _module_page(slug: str) -> dict | None:
@@ -69,7 +80,7 @@ def render_cached_page(key: str, compute, template: str):
     page = cached(key, compute)
     if page is None:
         abort(404)
-    return render_template(template, page=page, body=Markup(page["body"]))
+    return render_page(key, template, page=page, body=Markup(page["body"]))
 
 
 @bp.get("/modules/<slug>")

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import pytest
+from flask import g
 from sqlalchemy import select
 
 from coursesite.catalog.content import import_content
@@ -155,3 +156,26 @@ def test_query_counts_are_bounded_and_do_not_grow_with_the_catalogue(app, client
     for url, (cold, warm) in large.items():
         assert cold <= 9, (url, cold)
         assert warm <= 2, (url, warm)
+
+
+@pytest.mark.parametrize("url", ["/", "/catalog", "/modules/sample-module", "/speakers/ada-testwright"])
+def test_whole_pages_are_shared_only_between_visitors_who_are_not_logged_in(app, client, sample_module, url):
+    from tests.billing.conftest import login, make_user
+
+    visitor_page = client.get(url).get_data(as_text=True)
+    assert "Log in" in visitor_page and "Log out" not in visitor_page
+    member = login(app, make_user())
+    member_page = member.get(url).get_data(as_text=True)
+    assert "Log out" in member_page and "My learning" in member_page and "Create account" not in member_page
+    # The member's visit did not replace the shared page, and a visitor still gets the shared one. (The test's one
+    # app context keeps Flask-Login's user in ``g``: forget it, as a new request would.)
+    g.pop("_login_user", None)
+    assert client.get(url).get_data(as_text=True) == visitor_page
+
+
+def test_a_visitor_with_a_message_waiting_sees_it_on_a_cached_page(client, sample_module):
+    client.get("/")  # the shared page is now cached
+    with client.session_transaction() as session:
+        session["_flashes"] = [("success", "You are logged out.")]
+    assert "You are logged out." in client.get("/").get_data(as_text=True)
+    assert "You are logged out." not in client.get("/").get_data(as_text=True)
