@@ -67,7 +67,7 @@ class AuditFilters:
 
 def _target_condition(target: str):
     target = target.strip()
-    if target.isdigit():
+    if target.isascii() and target.isdigit():  # not "²" or "①", which isdigit() also accepts
         return AuditEvent.target == f"users:{int(target)}"
     if "@" in target:
         user_id = select(User.id).where(User.email == target.lower()).scalar_subquery()

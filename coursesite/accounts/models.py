@@ -39,8 +39,6 @@ class User(UserMixin, TimestampMixin, db.Model):
     # An email change waiting for its link to be followed: only the link carrying the latest nonce works, once.
     pending_email: Mapped[str | None] = mapped_column(String(EMAIL_MAX))
     pending_email_nonce: Mapped[str | None] = mapped_column(String(32))
-    # When "you already have an account" was last mailed (at most once an hour, see services.send_already_registered).
-    already_registered_mailed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # Set when the person deleted their account: the row stays (CE records point at it), the personal data goes.
     deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 

@@ -112,6 +112,5 @@ def anonymise(user: User) -> None:
     user.password_hash = UNUSABLE_PASSWORD
     user.confirmed_at = None
     user.pending_email = user.pending_email_nonce = None
-    user.already_registered_mailed_at = None
     user.deleted_at = utcnow()
     sessions.forget_all(user)

@@ -11,11 +11,11 @@ import re
 import secrets
 import unicodedata
 from dataclasses import dataclass
-from datetime import timedelta
 from email.headerregistry import Address
 
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import or_, select, update
+from limits import parse as parse_limit
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from coursesite import mail
@@ -25,13 +25,14 @@ from coursesite.accounts.models import (
     EMAIL_MAX, FULL_NAME_MAX, LICENCE_JURISDICTION_MAX, LICENCE_NUMBER_MAX, PROFESSION_MAX, ROLES, User,
 )
 from coursesite.accounts.tokens import CHANGE_EMAIL, CONFIRM_EMAIL, RESET_PASSWORD, TokenError
-from coursesite.extensions import db
+from coursesite.extensions import db, limiter
 from coursesite.models_base import utcnow
 
 WRONG_CREDENTIALS = "The email address or password is incorrect."
 WRONG_CURRENT_PASSWORD = "Your current password is incorrect."
 # "You already have an account" goes to an address at most this often, however often someone registers it.
-ALREADY_REGISTERED_INTERVAL = timedelta(hours=1)
+# "Someone asked to use this address" mails (already registered, confirm a new address): once an hour per address.
+ADDRESS_MAIL_LIMIT = parse_limit("1/hour")
 
 
 class AccountError(ValueError):
@@ -172,22 +173,24 @@ def register(email: str, password: str, profile: Profile) -> User | None:
     return user
 
 
-def send_already_registered(user: User) -> None:
-    """Tell the owner someone tried to register (or move an account to) their address: at most once an hour.
+def claim_address_mail(address: str) -> bool:
+    """May we mail ``address`` because someone asked to use it (to register, or to move an account to it)? Once an
+    hour per address, whether or not it has an account: the slot lives in the rate limiter's storage (memory, or
+    Redis when ``REDIS_URL`` is set), so the answer, and the time a request takes, never depend on who owns it."""
+    if not limiter.enabled:  # RATELIMIT_ENABLED=False turns every limit off, this one too
+        return True
+    return limiter.limiter.hit(ADDRESS_MAIL_LIMIT, "address-mail", address)
 
-    One conditional UPDATE claims the slot, so concurrent requests send one message between them.
-    """
-    now = utcnow()
-    last_mailed = User.already_registered_mailed_at
-    claimed = db.session.execute(
-        update(User)
-        .where(User.id == user.id, or_(last_mailed.is_(None), last_mailed <= now - ALREADY_REGISTERED_INTERVAL))
-        .values(already_registered_mailed_at=now).execution_options(synchronize_session=False)
-    ).rowcount
-    db.session.commit()
-    if claimed:
-        mail.send(mail_to(user), "You already have a Coursesite account", "already_registered",
-                  user=user, login_url=mail.link("auth.login"), reset_url=mail.link("auth.reset_request"))
+
+def send_already_registered(user: User) -> None:
+    """Tell the owner someone tried to register their address: at most once an hour."""
+    if claim_address_mail(user.email):
+        mail_already_registered(user)
+
+
+def mail_already_registered(user: User) -> None:
+    mail.send(mail_to(user), "You already have a Coursesite account", "already_registered",
+              user=user, login_url=mail.link("auth.login"), reset_url=mail.link("auth.reset_request"))
 
 
 def send_confirmation(user: User) -> None:
@@ -341,24 +344,28 @@ def send_password_changed(user: User) -> None:
 def request_email_change(user: User, current_password: str, new_email: str) -> str:
     """Mail a confirmation link to the new address; the account keeps its address until the link is followed.
 
-    The change waits on the user (``pending_email``) with a fresh nonce that the link carries: a newer request
-    replaces it, so only the latest link works, and following it clears it, so the link works once.
-    Returns the normalised new address. When it already belongs to an account, that account's owner is told
-    instead, and the answer on the page stays the same.
+    The change waits on the user (``pending_email``) with a nonce that the link carries: a request for another
+    address replaces it, so only the latest link works, and following it clears it, so the link works once.
+    Everything is recorded the same way whether or not the new address belongs to an account (its owner is then
+    told instead, and the link will refuse it); the mail to an address goes at most once an hour, and a repeated
+    request within that hour keeps the link already sent. Returns the normalised new address.
     """
     require_current_password(user, current_password, "email")
     new_email = validated_email(new_email)
     if new_email == user.email:
         raise AccountError("That is already your email address.")
     owner = user_by_email(new_email)
-    if owner is not None:
-        send_already_registered(owner)
-        return new_email
-    nonce = secrets.token_hex(16)
-    user.pending_email, user.pending_email_nonce = new_email, nonce
+    may_mail = claim_address_mail(new_email)
+    if user.pending_email != new_email or may_mail:
+        user.pending_email, user.pending_email_nonce = new_email, secrets.token_hex(16)
     record(user, "account.email_change_requested", user)
     db.session.commit()
-    token = tokens.make_token(CHANGE_EMAIL, {"user": user.id, "nonce": nonce})
+    if not may_mail:
+        return new_email
+    if owner is not None:
+        mail_already_registered(owner)
+        return new_email
+    token = tokens.make_token(CHANGE_EMAIL, {"user": user.id, "nonce": user.pending_email_nonce})
     mail.send(Address(display_name=user.full_name, addr_spec=new_email), "Confirm your new email address",
               "change_email", user=user, confirm_url=mail.link("auth.confirm_email_change", token=token),
               valid_for=CHANGE_EMAIL.validity)
@@ -387,7 +394,7 @@ def confirm_email_change(token: str) -> User:
         db.session.rollback()
         raise TokenError("That address now belongs to another account, so it cannot be used.") from None
     mail.send(Address(display_name=user.full_name, addr_spec=old_email), "Your email address was changed",
-              "email_changed", user=user, reset_url=reset_link(user), valid_for=RESET_PASSWORD.validity)
+              "email_changed", user=user)
     return user
 
 

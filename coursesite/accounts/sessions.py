@@ -23,6 +23,10 @@ from coursesite.extensions import db, login_manager
 from coursesite.models_base import as_utc, utcnow
 
 
+# Live logins one account may hold at once; a new login ends the least recently seen beyond it.
+MAX_LIVE_SESSIONS = 20
+
+
 def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
@@ -30,12 +34,18 @@ def hash_token(token: str) -> str:
 def start(user: User, remember: bool, user_agent: str = "", ip_address: str | None = None) -> str:
     """A new live session for ``user`` (not committed); its token is also set as ``user.login_token``.
 
-    The user's dead rows (revoked or expired) are removed on the way: the list of sessions stays short.
+    The user's dead rows (revoked or expired) are removed on the way, and beyond :data:`MAX_LIVE_SESSIONS` the least
+    recently seen are ended: the list of sessions stays short however often someone with the password logs in.
     """
     now = utcnow()
     lifetime = current_app.config["REMEMBER_COOKIE_DURATION" if remember else "LOGIN_SESSION_LIFETIME"]
     db.session.execute(delete(UserSession).where(
         UserSession.user_id == user.id, or_(UserSession.revoked_at.is_not(None), UserSession.expires_at <= now)))
+    oldest_beyond_the_cap = (select(UserSession.id).where(UserSession.user_id == user.id)
+                             .order_by(UserSession.last_seen_at.desc(), UserSession.id.desc())
+                             .offset(MAX_LIVE_SESSIONS - 1))
+    db.session.execute(delete(UserSession).where(UserSession.id.in_(oldest_beyond_the_cap))
+                       .execution_options(synchronize_session=False))
     token = secrets.token_urlsafe(32)
     db.session.add(UserSession(user_id=user.id, token_hash=hash_token(token), remember=remember, created_at=now,
                                last_seen_at=now, expires_at=now + lifetime,

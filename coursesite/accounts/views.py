@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, Response, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 
@@ -206,8 +206,9 @@ def change_password():
         except AccountError as error:
             form.form_errors.append(str(error))
         else:
-            remembered = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies
-            start_session(current_user._get_current_object(), remember=remembered)
+            # Keep the choice made at login (a leftover remember-me cookie of an ended session does not count).
+            current = sessions.current_row(current_user)
+            start_session(current_user._get_current_object(), remember=bool(current and current.remember))
             flash("Your password has been changed. You have been logged out everywhere else.", "success")
             return redirect(url_for("account.profile"))
     return render_template("accounts/change_password.html", form=form)

@@ -1,10 +1,9 @@
-"""accounts: server-side login sessions, pending email change, registration notice throttle, append-only audit
+"""accounts: server-side login sessions, pending email change, append-only audit
 
 - ``user_sessions``: one row per login (the browser holds a random token, the row its SHA-256); logout, password
   changes and deletion revoke rows, so a copied session or remember-me cookie stops working.
 - ``users.session_token`` goes: the rows replace it.
 - ``users.pending_email`` / ``pending_email_nonce``: only the latest email-change link works, once.
-- ``users.already_registered_mailed_at``: "you already have an account" is mailed at most once an hour.
 - Triggers refuse UPDATE and DELETE (and, on PostgreSQL, TRUNCATE) on ``audit_events``. NOTE: on SQLite a later
   ``batch_alter_table('audit_events')`` recreates the table and loses them: such a migration must recreate them.
 
@@ -84,7 +83,6 @@ def upgrade():
     with op.batch_alter_table('users', schema=None, recreate='never') as batch_op:
         batch_op.add_column(sa.Column('pending_email', sa.String(length=254), nullable=True))
         batch_op.add_column(sa.Column('pending_email_nonce', sa.String(length=32), nullable=True))
-        batch_op.add_column(sa.Column('already_registered_mailed_at', sa.DateTime(timezone=True), nullable=True))
         batch_op.drop_column('session_token')
 
     for statement in POSTGRES_UP if _dialect() == 'postgresql' else SQLITE_UP if _dialect() == 'sqlite' else []:
@@ -98,7 +96,6 @@ def downgrade():
     # NOT NULL with a default, so SQLite can add it without recreating ``users`` (see upgrade).
     with op.batch_alter_table('users', schema=None, recreate='never') as batch_op:
         batch_op.add_column(sa.Column('session_token', sa.String(length=64), nullable=False, server_default=''))
-        batch_op.drop_column('already_registered_mailed_at')
         batch_op.drop_column('pending_email_nonce')
         batch_op.drop_column('pending_email')
 

@@ -9,7 +9,7 @@ from sqlalchemy import select, update
 
 from coursesite.accounts import passwords
 from coursesite.accounts.models import AuditEvent, User, UserSession
-from coursesite.accounts.sessions import hash_token
+from coursesite.accounts.sessions import MAX_LIVE_SESSIONS, hash_token
 from coursesite.models_base import as_utc, utcnow
 from coursesite.extensions import db
 from tests.accounts.conftest import PASSWORD, csrf_token, logged_in, login, submit
@@ -219,6 +219,16 @@ def test_logout_ends_only_its_own_session(app, client, user):
     login(client, user.email)
     logout(client)
     assert not logged_in(client) and logged_in(other_device)
+
+
+def test_a_new_login_ends_the_least_recently_seen_beyond_the_cap(app, client, user):
+    first_device = app.test_client()
+    login(first_device, user.email)
+    expire(user, last_seen_at=utcnow() - timedelta(days=1))  # the first device has been away longest
+    for _ in range(MAX_LIVE_SESSIONS):
+        login(app.test_client(), user.email)
+    assert len(live_rows(user)) == MAX_LIVE_SESSIONS
+    assert not logged_in(first_device)
 
 
 def expire(user: User, **change) -> None:

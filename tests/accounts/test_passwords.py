@@ -224,3 +224,16 @@ def test_a_wrong_current_password_is_audited(client, user):
                                   .order_by(AuditEvent.id)).all()
     assert [event.details["form"] for event in failures] == ["password", "email", "delete"]
     assert all(event.actor_id == user.id and event.target == f"users:{user.id}" for event in failures)
+
+
+def test_changing_the_password_keeps_the_login_choice_not_a_leftover_cookie(app, client, user):
+    login(client, user.email, remember="y")
+    leftover = client.get_cookie("remember_token").value
+    submit(client, "/auth/logout", {})
+    login(client, user.email)  # this time without remember-me; the browser still holds the old cookie
+    client.set_cookie("remember_token", leftover)
+    submit(client, "/account/password", {
+        "current_password": PASSWORD, "password": NEW_PASSWORD, "password_repeat": NEW_PASSWORD})
+    db.session.expire_all()
+    (row,) = live_sessions(user)
+    assert row.remember is False

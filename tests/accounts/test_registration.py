@@ -2,16 +2,14 @@
 from __future__ import annotations
 
 import time
-from datetime import timedelta
 
 import pytest
 from itsdangerous.timed import TimestampSigner
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 
 from coursesite.accounts.models import AuditEvent, User
 from coursesite.extensions import db
-from coursesite.models_base import utcnow
-from tests.accounts.conftest import CSRF_INPUT, PASSWORD, ZOE, submit
+from tests.accounts.conftest import PASSWORD, ZOE, submit
 
 FORM = {
     "email": "Zoe@Example.org",
@@ -189,22 +187,6 @@ def test_whitespace_and_unicode_forms_are_normalised(client, mailbox):
     decomposed = "Zoe\u0308  \u0141ukasiewicz-\u014ctsuka "
     register(client, full_name=decomposed)
     assert db.session.scalar(select(User)).full_name == ZOE
-
-
-def test_the_already_registered_notice_goes_at_most_once_an_hour(client, mailbox, make_user):
-    owner = make_user("zoe@example.org", full_name=ZOE)
-    responses = [register(client, email="ZOE@example.org", follow_redirects=True) for _ in range(3)]
-    fresh = register(client, email="someone.new@example.org", follow_redirects=True)
-    pages = {CSRF_INPUT.sub("", response.get_data(as_text=True).replace("someone.new@example.org", "zoe@example.org"))
-             for response in [*responses, fresh]}
-    assert len(pages) == 1, "the page answers the same for a new address and for every repeat"
-    assert [mail.subject for mail in mailbox.to("zoe@example.org")] == ["You already have a Coursesite account"]
-
-    db.session.execute(update(User).where(User.id == owner.id)
-                       .values(already_registered_mailed_at=utcnow() - timedelta(hours=1, seconds=1)))
-    db.session.commit()
-    register(client, email="zoe@example.org")
-    assert len(mailbox.to("zoe@example.org")) == 2
 
 
 def test_the_licence_is_optional(client, mailbox):
