@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from math import ceil
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from coursesite.catalog.models import (
@@ -16,11 +17,16 @@ CE_HOUR_BANDS = {"short": (0, 6.0), "medium": (6.0, 12.0), "long": (12.0, 1000.0
 CE_HOUR_LABELS = {"short": "Up to 6 hours", "medium": "More than 6, up to 12 hours", "long": "More than 12 hours"}
 
 
+CATALOG_PAGE_SIZE = 24
+MAX_PAGE = 10_000
+
+
 @dataclass(frozen=True)
 class CatalogFilters:
     hours: str = ""
     kind: str = ""
     speaker: str = ""
+    page: int = 1
 
     @classmethod
     def from_args(cls, args) -> CatalogFilters:
@@ -28,15 +34,44 @@ class CatalogFilters:
         hours = args.get("hours", "")
         kind = args.get("format", "")
         speaker = args.get("speaker", "")[:80]
-        return cls(hours if hours in CE_HOUR_BANDS else "", kind if kind in LECTURE_KINDS else "", speaker)
+        page = args.get("page", "")
+        page = int(page) if page.isascii() and page.isdigit() and len(page) <= 5 and 1 <= int(page) <= MAX_PAGE else 1
+        return cls(hours if hours in CE_HOUR_BANDS else "", kind if kind in LECTURE_KINDS else "", speaker, page)
+
+    def query_args(self, **changes) -> dict[str, str | int]:
+        """The filters as URL parameters (without the empty ones and page 1), for links that keep them."""
+        values = {"hours": self.hours, "format": self.kind, "speaker": self.speaker, "page": self.page, **changes}
+        return {key: value for key, value in values.items() if value and not (key == "page" and value == 1)}
+
+
+@dataclass(frozen=True)
+class CatalogPage:
+    modules: list[Module]
+    total: int
+    page: int
+    pages: int
+
+
+def catalog_page(filters: CatalogFilters, page_size: int = CATALOG_PAGE_SIZE) -> CatalogPage | None:
+    """One page of the modules the filters select, title order; None for a page past the last."""
+    total = db.session.scalar(_published(filters).with_only_columns(func.count(Module.id)).order_by(None))
+    pages = max(ceil(total / page_size), 1)
+    if filters.page > pages:
+        return None
+    modules = list(db.session.scalars(_published(filters).limit(page_size).offset((filters.page - 1) * page_size)))
+    return CatalogPage(modules, total, filters.page, pages)
 
 
 def published_modules(filters: CatalogFilters) -> list[Module]:
+    return list(db.session.scalars(_published(filters)))
+
+
+def _published(filters: CatalogFilters):
     query = (
         select(Module)
         .where(Module.published.is_(True))
         .options(selectinload(Module.lectures).selectinload(Lecture.speaker_links).selectinload(LectureSpeaker.speaker))
-        .order_by(Module.title)
+        .order_by(Module.title, Module.id)
     )
     if filters.hours:
         low, high = CE_HOUR_BANDS[filters.hours]
@@ -47,7 +82,7 @@ def published_modules(filters: CatalogFilters) -> list[Module]:
         query = query.where(Module.lectures.any(
             Lecture.speaker_links.any(LectureSpeaker.speaker.has(Speaker.slug == filters.speaker))
         ))
-    return list(db.session.scalars(query))
+    return query
 
 
 def speakers_with_published_lectures() -> list[Speaker]:

@@ -45,14 +45,20 @@ def catalog():
         (speaker.slug, speaker.name) for speaker in services.speakers_with_published_lectures()
     ])
 
-    def render() -> str:
-        return render_template("catalog/_catalog_body.html", modules=services.published_modules(filters),
-                               speakers=speakers, filters=filters, hour_labels=CE_HOUR_LABELS)
+    def render() -> str | None:
+        found = services.catalog_page(filters)
+        if found is None:
+            return None
+        return render_template("catalog/_catalog_body.html", found=found, speakers=speakers, filters=filters,
+                               hour_labels=CE_HOUR_LABELS)
 
-    # Only known filter values make cache entries, so made-up query strings cannot flood the cache.
+    # Only known filter values make cache entries, so made-up query strings cannot flood the cache (pages past the
+    # last are a 404, never stored).
     known = not filters.speaker or filters.speaker in dict(speakers)
-    key = f"catalog:{filters.hours}:{filters.kind}:{filters.speaker}" if known else None
+    key = f"catalog:{filters.hours}:{filters.kind}:{filters.speaker}:{filters.page}" if known else None
     body = cached(key, render) if key else render()
+    if body is None:
+        abort(404)
     return render_page(key, "catalog/catalog.html", body=Markup(body))
 
 

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from coursesite.catalog.content import import_content
 from coursesite.billing.models import PriceTier
 from coursesite.catalog.models import Module, Speaker
-from coursesite.synthetic import add_synthetic_modules
+from coursesite.synthetic import KINDS, add_synthetic_modules
 from coursesite.extensions import cache, db
 
 
@@ -179,3 +179,27 @@ def test_a_visitor_with_a_message_waiting_sees_it_on_a_cached_page(client, sampl
         session["_flashes"] = [("success", "You are logged out.")]
     assert "You are logged out." in client.get("/").get_data(as_text=True)
     assert "You are logged out." not in client.get("/").get_data(as_text=True)
+
+
+def test_the_catalogue_is_paged_and_links_keep_the_filters(client):
+    add_synthetic_modules(30, lectures_per_module=2)
+    first = client.get("/catalog").get_data(as_text=True)
+    assert "30 modules" in first and "page 1 of 2" in first
+    assert first.count('module-card"') == 24
+    assert 'href="/catalog?page=2" rel="next"' in first and 'rel="prev"' not in first
+    second = client.get("/catalog?page=2").get_data(as_text=True)
+    assert second.count('module-card"') == 6 and 'href="/catalog" rel="prev"' in second
+    assert "synthetic-9" in second and "synthetic-9" not in first  # title order, no module twice
+    kind = KINDS[1]  # every synthetic module has a lecture of this kind (its first lecture)
+    filtered = client.get(f"/catalog?format={kind}").get_data(as_text=True)
+    assert f'href="/catalog?format={kind}&amp;page=2" rel="next"' in filtered
+
+
+@pytest.mark.parametrize("page", ["0", "-1", "abc", "²", "1" * 30, "10001"])
+def test_a_page_number_that_is_not_one_shows_the_first_page(client, sample_module, page):
+    response = client.get(f"/catalog?page={page}")
+    assert response.status_code == 200 and "A Sample Module" in response.get_data(as_text=True)
+
+
+def test_a_page_past_the_last_is_not_found(client, sample_module):
+    assert client.get("/catalog?page=2").status_code == 404
