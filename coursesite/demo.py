@@ -114,8 +114,7 @@ def _organization(admin: User, learner: User) -> list[str]:
                                                           SeatLicence.module_id == module.id,
                                                           SeatLicence.source == "demo"))
     if licence is None:
-        licence = create_licence(organization, module, LICENCE_SEATS, utcnow(), ACCESS_DAYS, source="demo")
-        db.session.flush()
+        licence = create_licence(organization, module.id, LICENCE_SEATS, utcnow(), ACCESS_DAYS, source="demo")
         done.append(f"created a {LICENCE_SEATS}-seat licence for {module.slug}")
     seats = {seat.email: seat for seat in db.session.scalars(select(Seat).where(Seat.licence_id == licence.id))}
     if learner.email not in seats:

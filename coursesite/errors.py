@@ -33,11 +33,20 @@ def render_csrf_error(error: CSRFError):
     400, but the page says what happened and leads back to the form (when it was on this site) or home."""
     if request.accept_mimetypes.best == "application/json" or request.is_json:
         return jsonify(error="The form has expired", description=error.description), 400
-    referrer = urlsplit(request.referrer or "")
-    same_site = referrer.netloc == request.host and referrer.scheme in ("http", "https")
-    back = safe_next_path(referrer.path + (f"?{referrer.query}" if referrer.query else "")) if same_site else None
+    back = same_site_referrer()
     return render_template("errors/csrf.html", back=back or url_for("catalog.home"), back_is_home=not back,
                            reason=error.description), 400
+
+
+def same_site_referrer() -> str | None:
+    """The path (and query) of the referring page when it is on this site, else None."""
+    try:
+        referrer = urlsplit(request.referrer or "")
+    except ValueError:  # a header that is no URL at all, e.g. "http://[::1/x" (an unclosed IPv6 bracket)
+        return None
+    if referrer.netloc != request.host or referrer.scheme not in ("http", "https"):
+        return None
+    return safe_next_path(referrer.path + (f"?{referrer.query}" if referrer.query else ""))
 
 
 def reject_nul_bytes() -> None:

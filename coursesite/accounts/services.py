@@ -271,11 +271,6 @@ def reset_state(user: User) -> str:
     return tokens.fingerprint(user.password_hash, user.email)
 
 
-def reset_link(user: User) -> str:
-    return mail.link("auth.reset_password",
-                     token=tokens.make_token(RESET_PASSWORD, {"user": user.id, "state": reset_state(user)}))
-
-
 def start_password_reset(email: str) -> None:
     """Mail a reset link when the address has an account, and a "there is no account here" note otherwise.
 
@@ -286,8 +281,9 @@ def start_password_reset(email: str) -> None:
         mail.send(validated_email(email), "Password reset request for Coursesite", "reset_unknown",
                   register_url=mail.link("auth.register"), reset_url=mail.link("auth.reset_request"))
         return
+    token = tokens.make_token(RESET_PASSWORD, {"user": user.id, "state": reset_state(user)})
     mail.send(mail_to(user), "Reset your password", "reset_password",
-              user=user, reset_url=reset_link(user), valid_for=RESET_PASSWORD.validity)
+              user=user, reset_url=mail.link("auth.reset_password", token=token), valid_for=RESET_PASSWORD.validity)
 
 
 def user_for_reset(token: str) -> User:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 
-from flask import current_app
+from flask import current_app, request
 from flask_login import current_user
 from sqlalchemy import delete, or_, select, update
 
@@ -82,7 +82,12 @@ def load_user(token: str) -> User | None:
 
 def load_before_the_view() -> None:
     """Load the logged-in user at the start of every request (a before-request hook), so the loader's occasional
-    ``last_seen_at`` commit happens before any view has begun a unit of work it might not want committed."""
+    ``last_seen_at`` commit happens before any view has begun a unit of work it might not want committed.
+
+    Static files (CSS, scripts, images) are the same for everyone: they skip the lookup, so a logged-in page view
+    costs one session query, not one per file it links."""
+    if request.endpoint == "static":
+        return
     _ = current_user.is_authenticated
 
 

@@ -5,6 +5,7 @@ they can check the catalogue they run.
 """
 from __future__ import annotations
 
+from bisect import insort
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, text
@@ -57,16 +58,19 @@ def _windows(user_id: int, module_id: int, kind: str, after: datetime) -> list[E
     ))
 
 
-def _continuous_end(windows: list[Entitlement], at: datetime) -> datetime | None:
-    """Where coverage that holds at ``at`` ends, following windows that start no later than the previous one ends."""
-    end = None
+def _coverage_end(spans: list[tuple[datetime, datetime]], at: datetime) -> datetime:
+    """Where the coverage that holds at ``at`` ends, following spans (sorted by start) that start no later than the
+    previous one ends; ``at`` itself when nothing covers it."""
     cursor = at
-    for window in windows:
-        if as_utc(window.valid_from) > cursor:
+    for start, end in spans:
+        if start > cursor:
             break
-        cursor = max(cursor, as_utc(window.valid_until))
-        end = cursor
-    return end
+        cursor = max(cursor, end)
+    return cursor
+
+
+def _span(window: Entitlement) -> tuple[datetime, datetime]:
+    return as_utc(window.valid_from), as_utc(window.valid_until)
 
 
 def access_ends(user_id: int, module_id: int, kind: str = "access", at: datetime | None = None) -> datetime | None:
@@ -76,7 +80,8 @@ def access_ends(user_id: int, module_id: int, kind: str = "access", at: datetime
     or lies beyond a gap.
     """
     at = as_utc(at or utcnow())
-    return _continuous_end(_windows(user_id, module_id, kind, at), at)
+    end = _coverage_end([_span(window) for window in _windows(user_id, module_id, kind, at)], at)
+    return end if end > at else None
 
 
 def lock_holder(user_id: int) -> None:
@@ -107,11 +112,7 @@ def grant_entitlement(user_id: int, module_id: int, *, kind: str, days: int, sou
     if unless_held and current_end is not None:
         return None
     start = current_end if current_end and current_end > now else now
-    entitlement = Entitlement(user_id=user_id, module_id=module_id, kind=kind, valid_from=start,
-                              valid_until=start + timedelta(days=days), source=source, source_ref=source_ref)
-    db.session.add(entitlement)
-    db.session.flush()
-    return entitlement
+    return _add_window(user_id, module_id, kind, start, start + timedelta(days=days), source, source_ref)
 
 
 def grant_seat_access(user_id: int, module_id: int, *, until: datetime, source_ref: str,
@@ -123,9 +124,13 @@ def grant_seat_access(user_id: int, module_id: int, *, until: datetime, source_r
     actions. No commit.
     """
     lock_holder(user_id)
-    now = as_utc(now or utcnow())
-    entitlement = Entitlement(user_id=user_id, module_id=module_id, kind="access", valid_from=now,
-                              valid_until=as_utc(until), source="seat", source_ref=source_ref)
+    return _add_window(user_id, module_id, "access", as_utc(now or utcnow()), as_utc(until), "seat", source_ref)
+
+
+def _add_window(user_id: int, module_id: int, kind: str, start: datetime, until: datetime, source: str,
+                source_ref: str) -> Entitlement:
+    entitlement = Entitlement(user_id=user_id, module_id=module_id, kind=kind, valid_from=start, valid_until=until,
+                              source=source, source_ref=source_ref)
     db.session.add(entitlement)
     db.session.flush()
     return entitlement
@@ -167,35 +172,24 @@ def _close_gap(revoked: Entitlement, now: datetime) -> None:
     it was. It keeps its length. Seat windows never move (their end is the licence's) and do not continue a chain.
 
     A moved window may start before the order that paid for it was paid only when ``now`` is earlier than that
-    payment, which production never does (revocations use the time they run, after the payment has committed); the
-    check for it was removed.
+    payment, which production never does (revocations use the time they run, after the payment has committed).
     """
-    revoked_from, chain_end = as_utc(revoked.valid_from), as_utc(revoked.valid_until)
+    revoked_from, chain_end = _span(revoked)
     freed = chain_end - max(revoked_from, now)
     if freed <= timedelta(0):
         return  # it had ended: nothing after it can move earlier without starting in the past
-    windows = _windows(revoked.user_id, revoked.module_id, revoked.kind, now)
     chain: list[Entitlement] = []
-    for window in windows:
-        start = as_utc(window.valid_from)
-        if start < revoked_from or window.source == "seat":
-            continue  # earlier coverage, or a seat: stays where it is, never continues the chain
-        if start > chain_end + CHAIN_TOLERANCE:
-            break  # detached: never chained onto the revoked window
-        chain.append(window)
-        chain_end = max(chain_end, as_utc(window.valid_until))
-    # Where every other window covers, as (start, end); chain members join it as they are placed.
-    covered = [(as_utc(w.valid_from), as_utc(w.valid_until)) for w in windows if not any(w is c for c in chain)]
-    for window in chain:
-        start, end = as_utc(window.valid_from), as_utc(window.valid_until)
-        new_start = max(start - freed, now)
-        moved = True
-        while moved and new_start < start:
-            moved = False
-            for cover_start, cover_end in covered:
-                if cover_start <= new_start < cover_end:
-                    new_start, moved = cover_end, True
-        new_start = min(new_start, start)
+    covered: list[tuple[datetime, datetime]] = []  # where every other window covers, sorted by start
+    for window in _windows(revoked.user_id, revoked.module_id, revoked.kind, now):
+        start, end = _span(window)
+        if chain_end + CHAIN_TOLERANCE >= start >= revoked_from and window.source != "seat":
+            chain.append(window)
+            chain_end = max(chain_end, end)
+        else:  # earlier coverage, a seat (never continues the chain), or beyond the chain: stays where it is
+            covered.append((start, end))
+    for window in chain:  # earliest first; each joins the coverage once placed, so the next queues after it
+        start, end = _span(window)
+        new_start = min(_coverage_end(covered, max(start - freed, now)), start)
         if new_start < start:
             window.valid_from, window.valid_until = new_start, new_start + (end - start)
-        covered.append((new_start, new_start + (end - start)))
+        insort(covered, (new_start, new_start + (end - start)))

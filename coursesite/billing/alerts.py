@@ -86,7 +86,7 @@ def mail_admins(alert: Alert) -> None:
     subject = SUBJECTS[alert.action].format(reference=alert.order_reference)
     for admin in admins():
         try:
-            mail.send(mail_to(admin), subject, "billing_alert", user=admin, alert=alert, kind=alert.action,
+            mail.send(mail_to(admin), subject, "billing_alert", user=admin, alert=alert,
                       staff_url=mail.link("billing.staff_access"), audit_url=mail.link("audit.audit_log"))
         except Exception:  # noqa: BLE001 - the audit event is the record; the mail is a courtesy
             log.exception("Could not mail admin %s about order %s", admin.id, alert.order_reference)

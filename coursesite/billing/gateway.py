@@ -18,7 +18,7 @@ import stripe
 from flask import Flask, current_app, has_request_context, url_for
 from sqlalchemy import select, update
 
-from coursesite.billing.models import TestModeSession
+from coursesite.billing.models import ADDRESS_FIELDS, TestModeSession
 from coursesite.extensions import db
 
 log = logging.getLogger(__name__)
@@ -130,8 +130,7 @@ class Gateway(Protocol):
 
 def _address(details: dict) -> dict:
     address = (details or {}).get("address") or {}
-    return {key: address.get(key) for key in ("line1", "line2", "city", "state", "postal_code", "country")
-            if address.get(key)}
+    return {key: address[key] for key in ADDRESS_FIELDS if address.get(key)}
 
 
 def _provider_error(error: stripe.StripeError) -> PaymentProviderError:

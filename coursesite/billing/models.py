@@ -82,6 +82,8 @@ class Entitlement(TimestampMixin, db.Model):
 
 # charged_back: a dispute was lost, the bank took the payment back (and so did we, whatever it bought).
 ORDER_STATUSES = ("pending", "paid", "refunded", "partially_refunded", "charged_back", "expired", "failed")
+# The parts of a billing address we keep (Stripe's names), in the order a receipt prints them.
+ADDRESS_FIELDS = ("line1", "line2", "city", "state", "postal_code", "country")
 
 
 class Order(TimestampMixin, db.Model):
@@ -126,6 +128,12 @@ class Order(TimestampMixin, db.Model):
     @property
     def amount_kept(self) -> int:
         return self.amount_total - self.amount_refunded
+
+    @property
+    def address_lines(self) -> list[str]:
+        """The billing address as the lines a receipt prints."""
+        address = self.billing_address or {}
+        return [address[key] for key in ADDRESS_FIELDS if address.get(key)]
 
 
 class OrderLine(db.Model):

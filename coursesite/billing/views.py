@@ -123,6 +123,8 @@ def checkout_failed():
     order = services.order_of(current_user.id, request.args.get("order", ""))
     if order is None:
         abort(404)
+    if order.status not in ("failed", "expired"):  # pending, or it took money: this page would say otherwise
+        return redirect(url_for("billing.receipt", reference=order.reference))
     return render_template("billing/failed.html", order=order)
 
 

@@ -41,12 +41,27 @@ def receive(payload: bytes, signature: str | None, secret: str, gateway: Gateway
         event = stripe.Webhook.construct_event(payload, signature, secret)
     except (ValueError, stripe.SignatureVerificationError) as error:
         raise InvalidWebhook(str(error)) from error
-    handler = HANDLERS.get(event["type"])
+    except (AttributeError, TypeError) as error:  # signed JSON that is not an object (the SDK calls .get on it)
+        raise InvalidWebhook(f"not a Stripe event: {error!r}") from error
+    event_type = event["type"] if "type" in event else None
+    handler = HANDLERS.get(event_type) if isinstance(event_type, str) else None
     if handler is None:
         return "ignored", None
+    event_id, object_id = _ids(event)
     try:
-        outcome = handler(event["data"]["object"]["id"], gateway, event=EventRef(event["id"], event["type"]))
+        outcome = handler(object_id, gateway, event=EventRef(event_id, event_type))
     except DuplicateEvent:
-        log.info("Stripe event %s was already processed", event["id"])
+        log.info("Stripe event %s was already processed", event_id)
         return "duplicate", None
     return "processed", outcome
+
+
+def _ids(event) -> tuple[str, str]:
+    """The event's id and its object's id; a signed body of another shape is refused like a bad signature."""
+    try:
+        found = event["id"], event["data"]["object"]["id"]
+    except (KeyError, TypeError, AttributeError) as error:
+        raise InvalidWebhook(f"not a Stripe event: {error!r}") from error
+    if not all(isinstance(value, str) and value for value in found):
+        raise InvalidWebhook("not a Stripe event: its id and its object's id must be strings")
+    return found

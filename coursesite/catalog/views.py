@@ -1,6 +1,8 @@
 """Public catalogue pages: home, catalogue with filters, module page, speaker page."""
 from __future__ import annotations
 
+from typing import Callable
+
 from flask import Blueprint, abort, render_template, request, session
 from flask_login import current_user
 from markupsafe import Markup
@@ -21,45 +23,59 @@ def is_public_catalogue_page() -> bool:
     return request.blueprint == "catalog"
 
 
-def render_page(key: str | None, template: str, **context) -> str:
-    """The whole page. For a visitor who is not logged in and has no message waiting, the layout around the cached
-    body is the same for everyone too (no account links, no CSRF token), so the whole page is cached per content
-    revision under ``key`` (None: not cacheable). Logged-in people get their own header, rendered each time."""
+def render_page(key: str | None, template: str, context: Callable[[], dict | None]) -> str:
+    """The whole page, or a 404 when ``context()`` (the template's values, usually holding a cached body) is None.
+
+    For a visitor who is not logged in and has no message waiting, the layout around the body is the same for
+    everyone too (no account links, no CSRF token), so the whole page is cached per content revision under ``key``
+    (None: not cacheable) and, once cached, costs one cache read: ``context`` is not even called. Logged-in people
+    get their own header, rendered each time."""
+    def page() -> str | None:
+        values = context()
+        return None if values is None else render_template(template, **values)
+
     if key is None or current_user.is_authenticated or session.get("_flashes"):
-        return render_template(template, **context)
-    return cached(f"page:{key}", lambda: render_template(template, **context))
+        html = page()
+    else:
+        html = cached(f"page:{key}", page)
+    if html is None:
+        abort(404)
+    return html
 
 
 @bp.get("/")
 def home():
-    body = cached("home", lambda: render_template(
+    return render_page("home", "catalog/home.html", lambda: {"body": Markup(cached("home", lambda: render_template(
         "catalog/_home_body.html", modules=services.published_modules(CatalogFilters())
-    ))
-    return render_page("home", "catalog/home.html", body=Markup(body))
+    )))})
+
+
+def _catalog_speakers() -> list[tuple[str, str]]:
+    return cached("catalog-speakers", lambda: [
+        (speaker.slug, speaker.name) for speaker in services.speakers_with_published_lectures()
+    ])
 
 
 @bp.get("/catalog")
 def catalog():
     filters = CatalogFilters.from_args(request.args)
-    speakers = cached("catalog-speakers", lambda: [
-        (speaker.slug, speaker.name) for speaker in services.speakers_with_published_lectures()
-    ])
 
     def render() -> str | None:
         found = services.catalog_page(filters)
         if found is None:
             return None
-        return render_template("catalog/_catalog_body.html", found=found, speakers=speakers, filters=filters,
-                               hour_labels=CE_HOUR_LABELS)
+        return render_template("catalog/_catalog_body.html", found=found, speakers=_catalog_speakers(),
+                               filters=filters, hour_labels=CE_HOUR_LABELS)
+
+    def context() -> dict | None:
+        body = cached(key, render) if key else render()
+        return None if body is None else {"body": Markup(body)}
 
     # Only known filter values make cache entries, so made-up query strings cannot flood the cache (pages past the
     # last are a 404, never stored).
-    known = not filters.speaker or filters.speaker in dict(speakers)
+    known = not filters.speaker or filters.speaker in dict(_catalog_speakers())
     key = f"catalog:{filters.hours}:{filters.kind}:{filters.speaker}:{filters.page}" if known else None
-    body = cached(key, render) if key else render()
-    if body is None:
-        abort(404)
-    return render_page(key, "catalog/catalog.html", body=Markup(body))
+    return render_page(key, "catalog/catalog.html", context)
 
 
 def _module_page(slug: str) -> dict | None:
@@ -83,10 +99,11 @@ def _speaker_page(slug: str) -> dict | None:
 
 def render_cached_page(key: str, compute, template: str):
     """A page whose body is cached per content revision; ``compute`` gives None for an unknown slug."""
-    page = cached(key, compute)
-    if page is None:
-        abort(404)
-    return render_page(key, template, page=page, body=Markup(page["body"]))
+    def context() -> dict | None:
+        page = cached(key, compute)
+        return None if page is None else {"page": page, "body": Markup(page["body"])}
+
+    return render_page(key, template, context)
 
 
 @bp.get("/modules/<slug>")

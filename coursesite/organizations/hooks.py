@@ -5,8 +5,6 @@ exactly when its order is recorded as paid, and a refund's seats are taken back 
 """
 from __future__ import annotations
 
-from datetime import timedelta
-
 from sqlalchemy import select
 
 from coursesite.accounts.audit import record
@@ -17,7 +15,7 @@ from coursesite.billing.models import Order, OrderLine
 from coursesite.extensions import db
 from coursesite.models_base import as_utc, utcnow
 from coursesite.organizations.models import ORGANIZATION_NAME_MAX, Organization, OrganizationMember, SeatLicence
-from coursesite.organizations.services import shrink_licence
+from coursesite.organizations.services import create_licence, shrink_licence
 
 
 def kind_for(line: OrderLine) -> str:
@@ -63,11 +61,8 @@ def on_seat_order_paid(order: Order, line: OrderLine) -> None:
     buyer = db.session.get(User, order.user_id)
     organization = _organization_for(order, buyer, kind_for(line))
     start = as_utc(order.paid_at) if order.paid_at else utcnow()
-    licence = SeatLicence(organization=organization, module_id=order.module_id, seats=line.quantity,
-                          valid_from=start, valid_until=start + timedelta(days=line.access_days),
-                          order_id=order.id, source="order")
-    db.session.add(licence)
-    db.session.flush()
+    licence = create_licence(organization, order.module_id, line.quantity, start, line.access_days,
+                             source="order", order_id=order.id)
     record(buyer, "organizations.licence_created", licence, organization=organization.id, order=order.reference,
            seats=line.quantity)
 

@@ -9,21 +9,19 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import or_, select
-from sqlalchemy.orm import selectinload
 
 from coursesite.accounts.models import User
 from coursesite.accounts.personal_data import AccountDataPart, iso
 from coursesite.extensions import db
 from coursesite.models_base import utcnow
-from coursesite.organizations.models import Organization, OrganizationMember, Seat, SeatLicence
-from coursesite.organizations.services import take_back_seat
+from coursesite.organizations.models import Organization, OrganizationMember, Seat
+from coursesite.organizations.services import WITH_LICENCE, take_back_seat
 
 
 def _seats_about(user: User) -> list[Seat]:
     return list(db.session.scalars(
         select(Seat).where(or_(Seat.user_id == user.id, Seat.email == user.email)).order_by(Seat.id)
-        .options(selectinload(Seat.licence).selectinload(SeatLicence.module),
-                 selectinload(Seat.licence).selectinload(SeatLicence.organization))
+        .options(WITH_LICENCE)
     ))
 
 

@@ -24,7 +24,6 @@ from coursesite.accounts.services import clean_text, is_printable
 from coursesite.accounts.tokens import TokenError, TokenPurpose
 from coursesite.billing.access import grant_seat_access, revoke_entitlement
 from coursesite.billing.models import Entitlement
-from coursesite.catalog.models import Module
 from coursesite.extensions import db
 from coursesite.models_base import as_utc, utcnow
 from coursesite.organizations.lists import Invitee
@@ -97,13 +96,16 @@ def all_organizations() -> list[Organization]:
     return list(db.session.scalars(select(Organization).order_by(Organization.name, Organization.id)))
 
 
+# Loads each seat's licence with its module and organisation (two more queries, however many seats).
+WITH_LICENCE = selectinload(Seat.licence).options(selectinload(SeatLicence.module),
+                                                  selectinload(SeatLicence.organization))
+
+
 def seats_of(user: User) -> list[Seat]:
     """The seats this person holds (accepted), newest licence first."""
     return list(db.session.scalars(
         select(Seat).join(Seat.licence).where(Seat.user_id == user.id, Seat.status == "active")
-        .options(selectinload(Seat.licence).selectinload(SeatLicence.module),
-                 selectinload(Seat.licence).selectinload(SeatLicence.organization))
-        .order_by(SeatLicence.valid_until.desc())
+        .options(WITH_LICENCE).order_by(SeatLicence.valid_until.desc())
     ))
 
 
@@ -112,8 +114,11 @@ def seats_of(user: User) -> list[Seat]:
 @dataclass
 class LicenceSummary:
     licence: SeatLicence
-    used: int
     seats: list[Seat] = field(default_factory=list)  # active, then invited, then revoked; by address within each
+
+    @property
+    def used(self) -> int:
+        return len(held(self.seats))
 
     @property
     def free(self) -> int:
@@ -146,8 +151,7 @@ def dashboard(organization: Organization) -> list[LicenceSummary]:
         .options(selectinload(SeatLicence.module), selectinload(SeatLicence.seat_list).selectinload(Seat.user))
     ))
     order = {"active": 0, "invited": 1, "revoked": 2}
-    return [LicenceSummary(licence, len(held(licence.seat_list)),
-                           sorted(licence.seat_list, key=lambda seat: (order[seat.status], seat.email)))
+    return [LicenceSummary(licence, sorted(licence.seat_list, key=lambda seat: (order[seat.status], seat.email)))
             for licence in licences]
 
 
@@ -177,13 +181,14 @@ def rename(organization: Organization, name: str, actor: User) -> None:
 
 # Licences -----------------------------------------------------------------------------------------------------------
 
-def create_licence(organization: Organization, module: Module, seats: int, valid_from: datetime, days: int, *,
+def create_licence(organization: Organization, module_id: int, seats: int, valid_from: datetime, days: int, *,
                    source: str, order_id: int | None = None) -> SeatLicence:
-    """Add a licence (no commit): from a paid order, or made by staff or the demo loader."""
-    licence = SeatLicence(organization=organization, module_id=module.id if module else None, seats=seats,
+    """Add a licence (flushed, no commit): from a paid order, or made by staff or the demo loader."""
+    licence = SeatLicence(organization=organization, module_id=module_id, seats=seats,
                           valid_from=valid_from, valid_until=valid_from + timedelta(days=days),
                           order_id=order_id, source=source)
     db.session.add(licence)
+    db.session.flush()
     return licence
 
 

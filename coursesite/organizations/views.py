@@ -16,6 +16,10 @@ from coursesite.organizations.lists import ListRefused
 from coursesite.organizations.services import InviteOutcome, OrganizationAccess, SeatError
 
 bp = Blueprint("organizations", __name__, url_prefix="/organizations")
+# Ids in URLs stop at the largest primary key the databases hold (PostgreSQL ``integer``): a larger number is a 404
+# like any unknown id, never a query SQLite cannot bind (it refuses ints beyond 64 bits with an OverflowError).
+ORGANIZATION = "<int(max=2147483647):organization_id>"
+SEAT = "<int(max=2147483647):seat_id>"
 MAX_NOTES_SHOWN = 10
 
 
@@ -79,7 +83,7 @@ def index():
                            everyone=services.all_organizations() if current_user.has_role("admin") else [])
 
 
-@bp.get("/<int:organization_id>")
+@bp.get(f"/{ORGANIZATION}")
 @login_required
 def dashboard(organization_id: int):
     return _render_dashboard(_visible(organization_id))
@@ -100,12 +104,12 @@ def _report(outcome: InviteOutcome) -> None:
         flash(f"{outcome.unsent} invitation(s) could not be mailed just now; use \"Send again\" later.", "error")
 
 
-def _invite_from(access: OrganizationAccess, form, read):
-    """Validate ``form``, read its list with ``read``, invite; the dashboard again with the errors otherwise."""
+def _invite_from(access: OrganizationAccess, form, field, read):
+    """Validate ``form``, read its list from ``field`` with ``read``, invite; None (the caller shows the dashboard
+    again, with the errors on ``field``) otherwise."""
     if form.validate_on_submit():
-        field = form.addresses if isinstance(form, InviteForm) else form.file
         try:
-            outcome = services.invite(access.organization, form.licence.data, read(form), current_user)
+            outcome = services.invite(access.organization, form.licence.data, read(field.data), current_user)
         except ListRefused as refused:
             field.errors.extend(refused.messages)
         except SeatError as error:
@@ -116,25 +120,26 @@ def _invite_from(access: OrganizationAccess, form, read):
     return None
 
 
-@bp.post("/<int:organization_id>/invite")
+@bp.post(f"/{ORGANIZATION}/invite")
 @login_required
 def invite(organization_id: int):
     access = _managed(organization_id)
     form = _with_licences(InviteForm(), services.current_licences(access.organization))
-    done = _invite_from(access, form, lambda form: lists.read_address_list(form.addresses.data))
+    done = _invite_from(access, form, form.addresses, lists.read_address_list)
     return done or _render_dashboard(access, invite_form=form, status=422)
 
 
-@bp.post("/<int:organization_id>/upload")
+@bp.post(f"/{ORGANIZATION}/upload")
 @login_required
 def upload(organization_id: int):
     access = _managed(organization_id)
     form = _with_licences(UploadForm(), services.current_licences(access.organization))
-    done = _invite_from(access, form, lambda form: lists.read_csv(form.file.data.stream.read(lists.MAX_BYTES + 1)))
+    done = _invite_from(access, form, form.file,
+                        lambda file: lists.read_csv(file.stream.read(lists.MAX_BYTES + 1)))
     return done or _render_dashboard(access, upload_form=form, status=422)
 
 
-@bp.post("/<int:organization_id>/name")
+@bp.post(f"/{ORGANIZATION}/name")
 @login_required
 def rename(organization_id: int):
     access = _managed(organization_id)
@@ -166,13 +171,13 @@ def _seat_action(organization_id: int, seat_id: int, action, done: str):
     return redirect(url_for("organizations.dashboard", organization_id=organization_id))
 
 
-@bp.post("/<int:organization_id>/seats/<int:seat_id>/revoke")
+@bp.post(f"/{ORGANIZATION}/seats/{SEAT}/revoke")
 @login_required
 def revoke(organization_id: int, seat_id: int):
     return _seat_action(organization_id, seat_id, services.revoke, "The seat of {email} is revoked; it is free again.")
 
 
-@bp.post("/<int:organization_id>/seats/<int:seat_id>/resend")
+@bp.post(f"/{ORGANIZATION}/seats/{SEAT}/resend")
 @login_required
 def resend(organization_id: int, seat_id: int):
     return _seat_action(organization_id, seat_id, services.resend, "The invitation to {email} was sent again.")

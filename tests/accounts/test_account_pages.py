@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from sqlalchemy import func, select
 
 from coursesite.accounts import passwords
@@ -225,3 +227,12 @@ def test_staff_accounts_cannot_delete_themselves(client, admin):
     response = submit(client, "/account/delete", {"current_password": PASSWORD, "understood": "y"})
     assert "Staff accounts cannot be deleted here" in response.get_data(as_text=True)
     assert reload(admin).deleted_at is None
+
+
+@pytest.mark.parametrize("referrer", ["http://[::1/account", "http://localhost:99999/auth/login", "ht tp://x",
+                                      "http://localhost/\x00", "javascript:alert(1)", "x" * 5000])
+def test_an_expired_form_with_an_odd_referrer_still_gets_the_expired_page(client, referrer):
+    response = client.post("/auth/login", data={"email": "ada@example.org"}, headers={"Referer": referrer})
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "This form has expired" in page and 'href="/">Home' in page

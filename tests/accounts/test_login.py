@@ -5,11 +5,12 @@ from datetime import timedelta
 
 import pytest
 from argon2 import PasswordHasher, extract_parameters
+from flask_login import FlaskLoginClient
 from sqlalchemy import select, update
 
 from coursesite.accounts import passwords
 from coursesite.accounts.models import AuditEvent, User, UserSession
-from coursesite.accounts.sessions import MAX_LIVE_SESSIONS, hash_token
+from coursesite.accounts.sessions import MAX_LIVE_SESSIONS, hash_token, live_sessions
 from coursesite.models_base import as_utc, utcnow
 from coursesite.extensions import db
 from tests.accounts.conftest import PASSWORD, csrf_token, logged_in, login, submit
@@ -309,3 +310,20 @@ def test_the_account_page_lists_active_sessions_and_signs_out_the_others(app, cl
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "account.sessions_revoked"))
     assert event.actor_id == user.id and event.details == {"count": 1}
     assert "Sign out all other sessions" not in client.get("/account").get_data(as_text=True)
+
+
+def test_a_flask_login_client_logs_in_through_a_live_server_side_session(app, user):
+    """tests/conftest.py starts the session ``FlaskLoginClient(user=...)`` needs, as the login form would."""
+    app.test_client_class = FlaskLoginClient
+    client = app.test_client(user=user)
+    assert logged_in(client)
+    (row,) = live_sessions(user)
+    assert row.token_hash == hash_token(user.login_token)
+
+
+def test_static_files_skip_the_login_session_lookup(client, user, count_queries):
+    login(client, user.email)
+    with count_queries() as counter:
+        response = client.get("/static/css/site.css")
+    assert response.status_code == 200 and counter.count == 0, counter.statements
+    assert logged_in(client)

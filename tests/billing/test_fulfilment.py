@@ -1,6 +1,7 @@
 """One fulfilment for the success page and the webhook: what each tier grants, and that it happens exactly once."""
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import pytest
@@ -181,9 +182,47 @@ def test_expired_session(app, learner_client, stub, sample_module):
     assert "Checkout not completed" in learner_client.get("/billing/orders").get_data(as_text=True)
 
 
+def test_the_failed_page_of_an_order_that_did_not_fail_shows_the_order_instead(learner_client, stub, sample_module):
+    session = checkout(learner_client, stub)
+    reference = only_order().reference
+    pending = learner_client.get(f"/checkout/failed?order={reference}")
+    assert pending.status_code == 302 and pending.location.endswith(f"/billing/orders/{reference}")
+    stub.pay(session["id"])
+    success_page(learner_client, session)
+    paid = learner_client.get(f"/checkout/failed?order={reference}", follow_redirects=True).get_data(as_text=True)
+    assert f"Receipt {reference}" in paid and "nothing was charged" not in paid
+
+
 def test_events_we_do_not_use_get_200(app, stub, sample_module):
     response = post_event(app.test_client(), stub, "customer.created", {"id": "cus_1", "object": "customer"})
     assert response.status_code == 200 and response.get_json()["result"] == "ignored"
+
+
+@pytest.mark.parametrize("body", [
+    {"id": "evt_1", "type": "checkout.session.completed", "data": {"object": {}}},
+    {"id": "evt_2", "type": "checkout.session.completed", "data": {"object": {"id": 123}}},
+    {"id": "evt_3", "type": "charge.refunded", "data": {"object": {"id": None}}},
+    {"id": {"nested": 1}, "type": "charge.refunded", "data": {"object": {"id": "ch_1"}}},
+    {"id": "evt_5", "type": "checkout.session.completed", "data": {"object": "cs_1"}},
+    {"id": "evt_6", "type": "checkout.session.completed"},
+    [1, 2],
+    "just a string",
+], ids=["no object id", "numeric id", "null id", "object event id", "object is a string", "no data", "a list",
+        "a string"])
+def test_signed_bodies_of_the_wrong_shape_get_400_and_change_nothing(app, stub, sample_module, body):
+    payload = json.dumps(body).encode()
+    response = app.test_client().post("/billing/stripe/webhook", data=payload,
+                                      headers={"Stripe-Signature": stub.sign(payload)})
+    assert response.status_code == 400
+    assert db.session.scalar(select(func.count(WebhookEvent.id))) == 0
+
+
+def test_events_without_a_usable_type_are_ignored(app, stub, sample_module):
+    for body in ({"id": "evt_1", "data": {"object": {"id": "x"}}}, {"id": "evt_2", "type": ["x"], "data": {}}):
+        payload = json.dumps(body).encode()
+        response = app.test_client().post("/billing/stripe/webhook", data=payload,
+                                          headers={"Stripe-Signature": stub.sign(payload)})
+        assert response.status_code == 200 and response.get_json()["result"] == "ignored"
 
 
 def sign_with(stub, payload: bytes, **kwargs) -> str:

@@ -242,3 +242,22 @@ def test_staff_revocation_leaves_seats_to_the_organisation(app, learner, sample_
     assert has_access(learner, module_id())
     event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "billing.access_revoked")).one()
     assert event.details["periods"] == 1 and event.details["seats_kept"] == 1
+
+
+def test_revoking_a_window_moves_its_whole_chain_in_a_bounded_number_of_queries(app, learner, sample_module,
+                                                                                count_queries):
+    now = utcnow()
+    counts = []
+    for renewals in (2, 8):
+        first = grant(learner, 10, now)
+        chain = [grant(learner, 10, now) for _ in range(renewals)]
+        db.session.commit()
+        with count_queries() as counter:
+            revoke_entitlement(first, "refund", now=now)
+            db.session.commit()
+        counts.append(counter.count)
+        assert span(chain[0])[0] == now and span(chain[-1])[1] == now + 10 * renewals * DAY
+        for window in chain:
+            revoke_entitlement(window, "clean up", now=now)
+        db.session.commit()
+    assert counts[0] == counts[1]  # one read of the windows, one batched update of the moved ones

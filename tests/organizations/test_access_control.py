@@ -23,7 +23,7 @@ def organization_urls(app, organization, seat) -> list[tuple[str, str]]:
     values = {"organization_id": organization.id, "seat_id": seat.id}
     urls = []
     for rule in app.url_map.iter_rules():
-        if not rule.rule.startswith("/organizations/<int:organization_id>"):
+        if not rule.rule.startswith("/organizations/") or "organization_id" not in rule.arguments:
             continue
         unknown = rule.arguments - values.keys()
         assert not unknown, f"{rule.rule}: add sample values for {sorted(unknown)}"
@@ -75,6 +75,23 @@ def test_non_members_get_404_on_every_organisation_url(app, with_seat):
     for method, url in urls:
         response = visitor.get(url) if method == "GET" else visitor.post(url)
         assert response.status_code in (302, 400), (method, url)
+
+
+def test_ids_too_large_for_the_database_are_404_not_500(app, buyer_client, with_seat):
+    """SQLite cannot bind an int beyond 64 bits and PostgreSQL keys stop at 2**31 - 1: such ids are unknown ids."""
+    organization, _, seat = with_seat
+    for huge in ("2147483648", "9223372036854775808", "99999999999999999999"):
+        assert buyer_client.get(f"/organizations/{huge}").status_code == 404
+        for url in (f"/organizations/{huge}/invite", f"/organizations/{organization.id}/seats/{huge}/revoke",
+                    f"/organizations/{organization.id}/seats/{huge}/resend"):
+            response = post_form(buyer_client, url, {"licence": huge, "addresses": "x@example.org"},
+                                 dashboard_url(organization))
+            assert response.status_code == 404, url
+    response = post_form(buyer_client, f"/organizations/{organization.id}/invite",
+                         {"licence": "99999999999999999999", "addresses": "x@example.org"},
+                         dashboard_url(organization))
+    assert response.status_code == 422
+    assert seats() == {"bob@example.org": "invited"}
 
 
 def test_an_admin_cannot_touch_a_seat_of_another_organisation(app, buyer_client, with_seat, sample_module):

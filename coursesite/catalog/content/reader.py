@@ -79,12 +79,14 @@ def slugify(text: str) -> str:
 
 
 def split_front_matter(path: Path, report: Report) -> tuple[Any, str]:
-    """The YAML front matter (with file line numbers) and the Markdown body of ``path``."""
+    """The YAML front matter (with file line numbers) and the Markdown body of ``path``; a control character
+    anywhere in the file is reported too."""
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
         report.error(path, "file is not UTF-8 text")
         return None, ""
+    check_control_characters(path, text, report)
     lines = text.splitlines(keepends=True)
     if not lines or lines[0].strip() != "---":
         report.error(path, "must start with front matter between two '---' lines", line=1)
@@ -247,7 +249,6 @@ def _read_lecture(path: Path, position: int, slug: str, speakers: dict[str, Spea
     slides = _sibling_file(path, fields, "slides", {".pdf"}, required=False)
     if len(body) > MAX_MARKDOWN:
         report.error(path, f"notes are {len(body)} characters long; the limit is {MAX_MARKDOWN}")
-    check_control_characters(path, report)
     media_length = _media_length(media, fields) if media else None
     if media_length is not None and duration >= 1 and abs(media_length - duration) > DURATION_TOLERANCE:
         fields.error("duration", f"says {duration:g} s but the media lasts {media_length:.1f} s")
@@ -302,9 +303,10 @@ def _voices(speaker_slugs: list[str], speakers: dict[str, SpeakerData] | None) -
     return {speakers[slug].name for slug in speaker_slugs if slug in speakers}
 
 
-def check_control_characters(path: Path, report: Report) -> None:
-    """Control characters (NUL above all) that PostgreSQL refuses and no page should show, with their line."""
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+def check_control_characters(path: Path, text: str, report: Report) -> None:
+    """Control characters (NUL above all) in ``text``, read from ``path``, that PostgreSQL refuses and no page should
+    show: the first is reported with its line."""
+    for number, line in enumerate(text.splitlines(), start=1):
         if CONTROL_RE.search(line):
             report.error(path, "contains a control character (such as NUL)", line=number)
             return
@@ -381,7 +383,6 @@ def _read_guides(folder: Path, report: Report) -> list[dict[str, Any]]:
         fields.unknown({"title", "position", "summary"})
         if not body:
             report.error(path, "the guide has no text")
-        check_control_characters(path, report)
         if len(body) > MAX_MARKDOWN:
             report.error(path, f"is {len(body)} characters long; the limit is {MAX_MARKDOWN}")
         guides.append({
