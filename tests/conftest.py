@@ -13,11 +13,9 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from flask_login import FlaskLoginClient
 from flask_migrate import upgrade
 
 from coursesite import create_app
-from coursesite.accounts import sessions
 from coursesite.caching import ContentRevision
 from coursesite.extensions import db
 from tests.mail_sink import MailSink
@@ -123,25 +121,6 @@ def append_only_triggers_suspended():
     yield
     for _name, sql in triggers:
         connection.execute(sa.text(sql))
-
-
-@pytest.fixture(scope="session", autouse=True)
-def flask_login_clients_start_a_login_session():
-    """``FlaskLoginClient(user=...)`` (and ``app.test_client(user=...)`` with it as the client class) logs in the way
-    the login form does: the client's cookie names a live server-side login session (coursesite.accounts.sessions),
-    started and committed here when the user object has none yet, so tests need not start one themselves."""
-    original = FlaskLoginClient.__init__
-
-    def __init__(self, *args, **kwargs):
-        user = kwargs.get("user")
-        if user is not None and not user.login_token:
-            sessions.start(user, remember=False)
-            db.session.commit()
-        original(self, *args, **kwargs)
-
-    FlaskLoginClient.__init__ = __init__
-    yield
-    FlaskLoginClient.__init__ = original
 
 
 @pytest.fixture

@@ -8,12 +8,12 @@ from __future__ import annotations
 from bisect import insort
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, text
+from sqlalchemy import select
 
 from coursesite.accounts.models import User
 from coursesite.billing.models import Entitlement
 from coursesite.extensions import db
-from coursesite.models_base import as_utc, utcnow
+from coursesite.models_base import as_utc, lock_row, utcnow
 
 STAFF_ROLES_WITH_FULL_ACCESS = ("editor", "admin")
 
@@ -86,16 +86,8 @@ def access_ends(user_id: int, module_id: int, kind: str = "access", at: datetime
 
 def lock_holder(user_id: int) -> None:
     """Take the user's lock until the transaction ends, so their entitlement changes (purchases, refunds, staff grants
-    and revocations) run one at a time and chain correctly.
-
-    PostgreSQL locks the user's row (``SELECT … FOR UPDATE``). SQLite has no row locks and ignores ``FOR UPDATE``:
-    a no-op write takes its one write lock now, before anything is read, so a concurrent change is waited for and
-    then seen.
-    """
-    if db.session.get_bind().dialect.name == "sqlite":
-        db.session.execute(text("UPDATE users SET id = id WHERE id = :id"), {"id": user_id})
-    else:
-        db.session.execute(select(User.id).where(User.id == user_id).with_for_update())
+    and revocations) run one at a time and chain correctly."""
+    lock_row(User, user_id)
 
 
 def grant_entitlement(user_id: int, module_id: int, *, kind: str, days: int, source: str, source_ref: str = "",

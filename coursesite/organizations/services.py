@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from email.headerregistry import Address
 from types import SimpleNamespace
 
-from sqlalchemy import exists, func, or_, select, text, update
+from sqlalchemy import exists, func, or_, select, update
 from sqlalchemy.orm import selectinload
 
 from coursesite import mail
@@ -25,7 +25,7 @@ from coursesite.accounts.tokens import TokenError, TokenPurpose
 from coursesite.billing.access import grant_seat_access, revoke_entitlement
 from coursesite.billing.models import Entitlement
 from coursesite.extensions import db
-from coursesite.models_base import as_utc, utcnow
+from coursesite.models_base import as_utc, lock_row, utcnow
 from coursesite.organizations.lists import Invitee
 from coursesite.organizations.models import (
     HELD_STATUSES, ORGANIZATION_NAME_MAX, Organization, OrganizationMember, Seat, SeatLicence,
@@ -193,15 +193,9 @@ def create_licence(organization: Organization, module_id: int, seats: int, valid
 
 
 def _locked_licence(licence_id: int) -> SeatLicence | None:
-    """The licence, locked until the transaction ends, so two admins inviting at once cannot exceed its seats.
-
-    PostgreSQL locks the row (``SELECT … FOR UPDATE``). SQLite ignores ``FOR UPDATE``: a no-op write takes its one
-    write lock first, before the seats are counted, so a concurrent invitation is waited for and then counted (as
-    ``billing.access.lock_holder`` does for a user's entitlements).
-    """
-    if db.session.get_bind().dialect.name == "sqlite":
-        db.session.execute(text("UPDATE seat_licences SET id = id WHERE id = :id"), {"id": licence_id})
-    return db.session.scalar(select(SeatLicence).where(SeatLicence.id == licence_id).with_for_update()
+    """The licence, locked until the transaction ends, so two admins inviting at once cannot exceed its seats."""
+    lock_row(SeatLicence, licence_id)
+    return db.session.scalar(select(SeatLicence).where(SeatLicence.id == licence_id)
                              .execution_options(populate_existing=True))
 
 
@@ -270,6 +264,13 @@ def invite(organization: Organization, licence_id: int, invitees: list[Invitee],
         if not _mail_invitation(seat, organization, licence, actor):
             outcome.unsent += 1
     return outcome
+
+
+def link_expires(seat: Seat) -> datetime | None:
+    """When the latest invitation link of a pending seat stops working (None for a seat that is not pending)."""
+    if seat.status != "invited" or seat.sent_at is None:
+        return None
+    return as_utc(seat.sent_at) + SEAT_INVITATION.max_age
 
 
 def invitation_token(seat: Seat) -> str:

@@ -10,6 +10,7 @@ from flask_login import current_user, login_required
 from wtforms import SelectChoice
 
 from coursesite.accounts.tokens import TokenError
+from coursesite.models_base import utcnow
 from coursesite.organizations import lists, services
 from coursesite.organizations.forms import AcceptForm, InviteForm, RenameForm, SeatActionForm, UploadForm
 from coursesite.organizations.lists import ListRefused
@@ -71,7 +72,7 @@ def _render_dashboard(access: OrganizationAccess, *, invite_form: InviteForm | N
         invite_form=_with_licences(invite_form or InviteForm(formdata=None), licences),
         upload_form=_with_licences(upload_form or UploadForm(formdata=None), licences),
         rename_form=rename_form or RenameForm(formdata=None, name=organization.name),
-        action_form=SeatActionForm(),
+        action_form=SeatActionForm(), link_expires=services.link_expires, now=utcnow(),
     ), status
 
 

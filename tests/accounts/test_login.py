@@ -5,7 +5,6 @@ from datetime import timedelta
 
 import pytest
 from argon2 import PasswordHasher, extract_parameters
-from flask_login import FlaskLoginClient
 from sqlalchemy import select, update
 
 from coursesite.accounts import passwords
@@ -14,6 +13,7 @@ from coursesite.accounts.sessions import MAX_LIVE_SESSIONS, hash_token, live_ses
 from coursesite.models_base import as_utc, utcnow
 from coursesite.extensions import db
 from tests.accounts.conftest import PASSWORD, csrf_token, logged_in, login, submit
+from tests.clients import LoginClient
 
 
 def actions() -> list[str]:
@@ -313,8 +313,8 @@ def test_the_account_page_lists_active_sessions_and_signs_out_the_others(app, cl
 
 
 def test_a_flask_login_client_logs_in_through_a_live_server_side_session(app, user):
-    """tests/conftest.py starts the session ``FlaskLoginClient(user=...)`` needs, as the login form would."""
-    app.test_client_class = FlaskLoginClient
+    """tests/clients.py's ``LoginClient(user=...)`` starts the session it needs, as the login form would."""
+    app.test_client_class = LoginClient
     client = app.test_client(user=user)
     assert logged_in(client)
     (row,) = live_sessions(user)

@@ -5,7 +5,6 @@ import re
 
 import pytest
 from flask import g
-from flask_login import FlaskLoginClient
 from sqlalchemy import select
 
 from coursesite.accounts.models import User
@@ -13,6 +12,7 @@ from coursesite.billing.models import Order
 from coursesite.catalog.models import Module
 from coursesite.extensions import db
 from tests.billing.stripe_stub import SECRET_KEY, WEBHOOK_SECRET, StripeStub
+from tests.clients import LoginClient
 
 
 @pytest.fixture(scope="session")
@@ -53,19 +53,8 @@ def login(app, user):
     client's stick."""
     g.pop("_login_user", None)
     g.pop("csrf_token", None)
-    _start_login_session(user)
-    app.test_client_class = FlaskLoginClient
+    app.test_client_class = LoginClient
     return app.test_client(user=user)
-
-
-def _start_login_session(user) -> None:
-    """With server-side login sessions (coursesite.accounts.sessions), the client needs a live one to log in with."""
-    try:
-        from coursesite.accounts import sessions
-    except ImportError:  # the older scheme: the user id and session token are enough
-        return
-    sessions.start(user, remember=False)
-    db.session.commit()
 
 
 @pytest.fixture

@@ -12,6 +12,7 @@ from coursesite.billing.hooks import seat_order_paid
 from coursesite.billing.models import WebhookEvent
 from coursesite.extensions import db
 from tests.billing.conftest import buy, csrf_token, module_id, only_order, post_event
+from tests.clients import LoginClient
 
 
 @pytest.fixture
@@ -115,16 +116,11 @@ def test_production_refuses_test_mode(migrated, tmp_path, learner_client, sample
     url = checkout_page_url(learner_client, buy(learner_client, "self_funded"))
     production = create_app("production", {"SECRET_KEY": "p" * 64, "SQLALCHEMY_DATABASE_URI": migrated,
                                            "RATELIMIT_ENABLED": False, "MEDIA_ROOT": str(tmp_path)})
-    from flask_login import FlaskLoginClient
-
-    production.test_client_class = FlaskLoginClient
+    production.test_client_class = LoginClient
     with production.app_context():
-        from coursesite.accounts import sessions
         from coursesite.accounts.models import User
 
         user = db.session.scalar(select(User))
-        sessions.start(user, remember=False)  # the server-side login session the client's cookie names
-        db.session.commit()
         client = production.test_client(user=user)
         assert client.get(url, base_url="https://localhost").status_code == 404
         review = client.get("/checkout/sample-module/self_funded", base_url="https://localhost")

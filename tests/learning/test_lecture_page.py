@@ -1,14 +1,13 @@
 """The lecture page: player with captions, transcript from the cues, notes; locked without access."""
 from __future__ import annotations
 
-from flask_login import FlaskLoginClient
 from sqlalchemy import select
 
-from coursesite.accounts import sessions
 from coursesite.accounts.models import User
 from coursesite.billing.access import grant_entitlement
 from coursesite.catalog.models import Lecture, Module
 from coursesite.extensions import db
+from tests.clients import LoginClient
 
 
 def test_preview_lecture_plays_for_everyone(client, sample_module):
@@ -47,9 +46,7 @@ def test_learner_with_access_sees_the_transcript_with_speakers(app, sample_modul
     module_id = db.session.scalar(select(Module.id))
     grant_entitlement(user.id, module_id, kind="access", days=365, source="grant")
     db.session.commit()
-    sessions.start(user, remember=False)  # the server-side login session the client's cookie names
-    db.session.commit()
-    app.test_client_class = FlaskLoginClient
+    app.test_client_class = LoginClient
     response = app.test_client(user=user).get("/modules/sample-module/lectures/in-conversation")
     assert response.status_code == 200
     page = response.get_data(as_text=True)

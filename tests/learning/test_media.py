@@ -4,15 +4,14 @@ from __future__ import annotations
 import importlib.util
 
 import pytest
-from flask_login import FlaskLoginClient
 from sqlalchemy import select
 
 from coursesite import create_app
-from coursesite.accounts import sessions
 from coursesite.accounts.models import User
 from coursesite.billing.access import grant_entitlement
 from coursesite.catalog.models import Lecture, Module, Speaker
 from coursesite.extensions import db
+from tests.clients import LoginClient
 
 PUBLIC = {"public": True, "max-age": "86400"}
 PRIVATE = {"private": True, "max-age": "3600"}
@@ -44,7 +43,7 @@ def make_user(email: str) -> User:
     return user
 
 
-class IsolatedLoginClient(FlaskLoginClient):
+class IsolatedLoginClient(LoginClient):
     """Logged in as ``user=``; each request in its own app context, so no request reuses the user flask_login
     remembers in the test's app context (``g``)."""
 
@@ -54,9 +53,6 @@ class IsolatedLoginClient(FlaskLoginClient):
 
 
 def login_client(app, user=None):
-    if user is not None:
-        sessions.start(user, remember=False)  # the server-side login session the client's cookie names
-        db.session.commit()
     app.test_client_class = IsolatedLoginClient
     return app.test_client(user=user)
 

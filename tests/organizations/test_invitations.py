@@ -184,3 +184,18 @@ def test_bad_addresses_in_the_list_change_nothing(app, buyer_client, licensed, m
         expected = (400, 422) if any("\x00" in value for value in data.values()) else (422,)
         assert response.status_code in expected, data
     assert seats() == {}
+
+
+def test_the_dashboard_shows_when_each_pending_link_expires(app, buyer_client, licensed, mailbox):
+    organization, licence = licensed
+    invite(buyer_client, organization, licence, "bob@example.org\ncarol@example.org")
+    bob = only_seat("bob@example.org")
+    expires = as_utc(bob.sent_at) + timedelta(days=14)
+    page = buyer_client.get(dashboard_url(organization)).get_data(as_text=True)
+    assert page.count(f"link valid until {expires.strftime('%-d %b %Y')}") == 2
+
+    bob.sent_at = bob.sent_at - timedelta(days=15)
+    db.session.commit()
+    page = buyer_client.get(dashboard_url(organization)).get_data(as_text=True)
+    assert "link expired" in page and "send it again" in page
+    assert page.count("link valid until") == 1
