@@ -1,6 +1,7 @@
 # Two commands do all the set-up on a fresh Debian machine with Python 3.11+:
 #   make run   install, migrate, load the demo content, serve http://127.0.0.1:5000
 #   make test  install (with test extras and Debian's chromium) and run every test
+#   make lint  install, then ruff and mypy (configured in pyproject.toml); CI runs it before the tests
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
@@ -8,7 +9,7 @@ FLASK := $(BIN)/flask --app wsgi
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_INSTALL := $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends
 
-.PHONY: install run test bench system-packages chromium clean
+.PHONY: install run test lint bench system-packages chromium clean
 
 # python3-venv is a separate Debian package; install it only when venv/ensurepip are missing.
 system-packages:
@@ -17,7 +18,7 @@ system-packages:
 $(VENV)/.installed: pyproject.toml | system-packages
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[test]'
+	$(BIN)/pip install -q -e '.[test,lint]'
 	touch $@
 
 install: $(VENV)/.installed
@@ -33,6 +34,10 @@ run: install
 
 test: install chromium
 	$(BIN)/pytest
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 bench: install
 	@command -v wrk >/dev/null 2>&1 || { $(SUDO) apt-get update -q && $(APT_INSTALL) wrk; }

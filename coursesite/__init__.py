@@ -1,12 +1,15 @@
 """coursesite: continuing education for psychologists and psychotherapists."""
 from __future__ import annotations
 
+from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
 from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.engine.interfaces import DBAPIConnection
+from sqlalchemy.pool import ConnectionPoolEntry
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from coursesite.config import DEFAULT_SECRET_KEY, MEDIA_DELIVERIES, PROJECT_ROOT, config_for
@@ -38,10 +41,14 @@ def create_app(config_name: str | None = None, overrides: dict[str, Any] | None 
     )
     app.config.from_object(config_for(config_name))
     app.config.update(overrides or {})
-    check_production_settings(app)
+    check_secret_key(app)
+    from coursesite.billing.gateway import check_payment_settings  # like every feature package, loaded with the app
+
+    check_payment_settings(app)
     check_media_settings(app)
     check_proxy_settings(app)
     Path(app.instance_path).mkdir(exist_ok=True)
+    register_logging(app)
     register_proxy_fix(app)
     register_extensions(app)
     register_models()
@@ -50,6 +57,8 @@ def create_app(config_name: str | None = None, overrides: dict[str, Any] | None 
     register_blueprints(app)
     register_content_sections(app)
     register_account_data(app)
+    register_landing_pages(app)
+    register_module_page_parts(app)
     register_template_helpers(app)
     register_errorhandlers(app)
     register_cli(app)
@@ -59,7 +68,8 @@ def create_app(config_name: str | None = None, overrides: dict[str, Any] | None 
 MIN_SECRET_KEY_LENGTH = 32
 
 
-def check_production_settings(app: Flask) -> None:
+def check_secret_key(app: Flask) -> None:
+    """In production, SECRET_KEY (which signs sessions, mailed links and test-mode events) must be long and random."""
     if app.config["ENV_NAME"] != "production":
         return
     secret = app.config["SECRET_KEY"]
@@ -69,8 +79,6 @@ def check_production_settings(app: Flask) -> None:
         raise RuntimeError(f"SECRET_KEY must be at least {MIN_SECRET_KEY_LENGTH} characters long in production "
                            f"(it has {len(secret)}); generate one with: python -c 'import secrets; "
                            f"print(secrets.token_urlsafe(48))'")
-    from coursesite.billing.gateway import check_production_settings as check_payment_settings
-    check_payment_settings(app)
 
 
 def check_media_settings(app: Flask) -> None:
@@ -88,14 +96,19 @@ def check_proxy_settings(app: Flask) -> None:
     """``TRUSTED_PROXY_HOPS`` (a whole number >= 0, from the environment or overrides) is stored as an int."""
     hops = app.config["TRUSTED_PROXY_HOPS"]
     if isinstance(hops, str):
-        try:
+        with suppress(ValueError):  # left a string, refused below by name
             hops = int(hops)
-        except ValueError:
-            pass
     if isinstance(hops, bool) or not isinstance(hops, int) or hops < 0:
         raise RuntimeError(f"TRUSTED_PROXY_HOPS must be a whole number >= 0 (the proxies in front of the app "
                            f"that set X-Forwarded-For and X-Forwarded-Proto; 0 for none), not {hops!r}")
     app.config["TRUSTED_PROXY_HOPS"] = hops
+
+
+def register_logging(app: Flask) -> None:
+    """``LOG_LEVEL`` for the app's logger, whose children are every package's ``logging.getLogger(__name__)``; Flask
+    gives it a console handler when nothing else would show its records."""
+    if app.config["LOG_LEVEL"]:
+        app.logger.setLevel(app.config["LOG_LEVEL"])
 
 
 def register_proxy_fix(app: Flask) -> None:
@@ -104,13 +117,17 @@ def register_proxy_fix(app: Flask) -> None:
     (anyone can write them)."""
     hops = app.config["TRUSTED_PROXY_HOPS"]
     if hops:
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
+        # Flask's documented way to wrap its WSGI callable in middleware; mypy sees a method being replaced.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
 
 
 def register_extensions(app: Flask) -> None:
+    from coursesite.accounts import sessions
+
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
     login_manager.init_app(app)
+    login_manager.user_loader(sessions.load_user)
     csrf.init_app(app)
     limiter.init_app(app)
     cache.init_app(app)
@@ -132,10 +149,11 @@ def register_models() -> None:
     from coursesite import caching
 
     caching.register_invalidation()
-    from coursesite.accounts import models as _accounts, services as _account_services  # noqa: F401
+    from coursesite.accounts import models as _accounts  # noqa: F401
     from coursesite.assessment import models as _assessment  # noqa: F401
     from coursesite.billing import models as _billing  # noqa: F401
     from coursesite.catalog import models as _catalog  # noqa: F401
+    from coursesite.learning import models as _learning  # noqa: F401
     from coursesite.organizations import models as _organizations  # noqa: F401
 
 
@@ -146,7 +164,7 @@ def register_hook_receivers() -> None:
     connect_billing_hooks()
 
 
-def set_sqlite_pragmas(dbapi_connection, _record) -> None:
+def set_sqlite_pragmas(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
     """WAL, foreign keys and a busy timeout on every SQLite connection (other databases are left alone)."""
     if type(dbapi_connection).__module__ != "sqlite3":
         return
@@ -164,23 +182,24 @@ def register_sqlite_pragmas() -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from coursesite.accounts.views import account, audit, auth
+    from coursesite.accounts.views import account, auth
     from coursesite.billing.views import bp as billing_bp
     from coursesite.catalog.views import bp as catalog_bp
     from coursesite.health import bp as health_bp
     from coursesite.learning.media import bp as media_bp
     from coursesite.learning.views import bp as learning_bp
     from coursesite.organizations.views import bp as organizations_bp
+    from coursesite.staff.views import bp as staff_bp
 
     app.register_blueprint(auth)
     app.register_blueprint(account)
-    app.register_blueprint(audit)
     app.register_blueprint(billing_bp)
     app.register_blueprint(catalog_bp)
     app.register_blueprint(health_bp)
     app.register_blueprint(learning_bp)
     app.register_blueprint(media_bp)
     app.register_blueprint(organizations_bp)
+    app.register_blueprint(staff_bp)
 
 
 def register_content_sections(app: Flask) -> None:
@@ -189,6 +208,16 @@ def register_content_sections(app: Flask) -> None:
     from coursesite.billing.content import PRICES_SECTION
 
     app.extensions["content_sections"] = [PRICES_SECTION, QUIZ_SECTION]
+
+
+def register_landing_pages(app: Flask) -> None:
+    """Where a login without a ``next`` page lands (coursesite/accounts/landing.py): the first package with a page
+    for the person wins, so staff pages before an organisation to run, before "My learning" (which everyone has)."""
+    from coursesite.learning.views import learning_landing_page
+    from coursesite.organizations.views import organization_landing_page
+    from coursesite.staff.views import staff_landing_page
+
+    app.extensions["landing_pages"] = [staff_landing_page, organization_landing_page, learning_landing_page]
 
 
 def register_account_data(app: Flask) -> None:
@@ -203,10 +232,22 @@ def register_account_data(app: Flask) -> None:
     app.extensions["account_data"] = [ACCOUNT_DATA, BILLING_DATA, ORGANIZATIONS_DATA]
 
 
+def register_module_page_parts(app: Flask) -> None:
+    """What packages above the catalogue add to a module's page, merged into its template context in this order.
+
+    See ``ModulePagePart`` in coursesite/catalog/views.py: a callable ``(module) -> dict`` of plain data that depends
+    on content only, since the page is cached per content revision.
+    """
+    from coursesite.billing.services import module_prices
+
+    app.extensions["module_page_parts"] = [module_prices]
+
+
 def register_template_helpers(app: Flask) -> None:
-    from coursesite import templating
+    from coursesite import permissions, templating
 
     templating.init_app(app)
+    app.add_template_global(permissions.can)
 
 
 def register_errorhandlers(app: Flask) -> None:

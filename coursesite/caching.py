@@ -7,14 +7,15 @@ without any cross-process signalling.
 """
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from flask import has_request_context, request
 from sqlalchemy import Integer, event, update
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.orm import Mapped, Session, UOWTransaction, mapped_column
 
 from coursesite.extensions import cache, db
-
+from coursesite.models_base import Model, rows_matched
 
 REVISION_KEY = "coursesite.content_revision"
 
@@ -23,7 +24,7 @@ class CachedContent:
     """Marks a model whose rows appear on cached public pages: changing one bumps the content revision."""
 
 
-class ContentRevision(db.Model):
+class ContentRevision(Model):
     """One row whose number goes up whenever catalogue content changes."""
 
     __tablename__ = "content_revision"
@@ -34,21 +35,22 @@ class ContentRevision(db.Model):
 
 def content_revision() -> int:
     """Read on every cached page view, so it skips the ORM: one indexed lookup on the session's connection."""
-    number = db.session.connection().exec_driver_sql("SELECT number FROM content_revision WHERE id = 1").scalar()
+    query = "SELECT number FROM content_revision WHERE id = 1"
+    number: int | None = db.session.connection().exec_driver_sql(query).scalar()
     return number or 0
 
 
 def bump_content_revision(session: Session | None = None) -> None:
     """Mark content as changed. As the first write of a transaction it also serialises concurrent imports: the row
     lock (PostgreSQL) or the write lock (SQLite) is held until commit."""
-    session = session or db.session
+    writer = session or db.session
     revision = ContentRevision.__table__
-    updated = session.execute(update(revision).where(revision.c.id == 1).values(number=revision.c.number + 1))
-    if updated.rowcount == 0:
-        session.add(ContentRevision(id=1, number=1))
+    updated = writer.execute(update(revision).where(revision.c.id == 1).values(number=revision.c.number + 1))
+    if rows_matched(updated) == 0:
+        writer.add(ContentRevision(id=1, number=1))
 
 
-def _bump_on_content_change(session: Session, _flush_context, _instances) -> None:
+def _bump_on_content_change(session: Session, _flush_context: UOWTransaction, _instances: object) -> None:
     changed = (*session.new, *session.dirty, *session.deleted)
     if any(isinstance(instance, CachedContent) for instance in changed):
         bump_content_revision(session)
@@ -65,7 +67,8 @@ def request_revision() -> int:
         return content_revision()
     if REVISION_KEY not in request.environ:
         request.environ[REVISION_KEY] = content_revision()
-    return request.environ[REVISION_KEY]
+    revision: int = request.environ[REVISION_KEY]
+    return revision
 
 
 def cached(name: str, compute: Callable[[], Any]) -> Any:

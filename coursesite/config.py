@@ -4,14 +4,19 @@ from __future__ import annotations
 import os
 from datetime import timedelta
 from pathlib import Path
+from typing import overload
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 INSTANCE_DIR = PROJECT_ROOT / "instance"
-DEFAULT_SECRET_KEY = "dev-only-not-secret"
+DEFAULT_SECRET_KEY = "dev-only-not-secret"  # noqa: S105 - the development key; production refuses to start with it
 # How coursesite/learning/media.py hands out files; DESIGN.md also names s3, which is not implemented.
 MEDIA_DELIVERIES = ("send_file", "x-accel")
 
 
+@overload
+def _env(name: str) -> str | None: ...
+@overload
+def _env(name: str, default: str) -> str: ...
 def _env(name: str, default: str | None = None) -> str | None:
     value = os.environ.get(name)
     return value if value not in (None, "") else default
@@ -50,7 +55,7 @@ class Config:
     STRIPE_MAX_NETWORK_RETRIES = int(_env("STRIPE_MAX_NETWORK_RETRIES", "2"))
 
     # Mail (coursesite/mail.py): SMTP when MAIL_SERVER is set; MAIL_OUTBOX also keeps a copy of every message.
-    MAIL_SERVER = _env("MAIL_SERVER", "localhost")
+    MAIL_SERVER: str | None = _env("MAIL_SERVER", "localhost")
     MAIL_PORT = int(_env("MAIL_PORT", "25"))
     MAIL_USERNAME = _env("MAIL_USERNAME")
     MAIL_PASSWORD = _env("MAIL_PASSWORD")
@@ -58,7 +63,8 @@ class Config:
     MAIL_USE_TLS = _env("MAIL_USE_TLS", "false").lower() == "true"  # implicit TLS from the first byte (port 465)
     MAIL_USE_STARTTLS = _env("MAIL_USE_STARTTLS", "false").lower() == "true"  # upgrade a plain connection (587)
     MAIL_TIMEOUT = 10
-    MAIL_OUTBOX = None
+    MAIL_OUTBOX: str | None = None
+    LOG_LEVEL: str | None = None  # the level of the app's logger ("coursesite"); None leaves Flask's default
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
@@ -88,12 +94,14 @@ class DevelopmentConfig(Config):
     # A newcomer needs no mail server: every message lands in instance/outbox/ and the log.
     MAIL_SERVER = _env("MAIL_SERVER")
     MAIL_OUTBOX = str(INSTANCE_DIR / "outbox")
+    # The app's own log at INFO on the console (`flask run` alone shows warnings only): the outbox's mail links.
+    LOG_LEVEL = "INFO"
 
 
 class TestingConfig(Config):
     ENV_NAME = "testing"
     TESTING = True
-    SECRET_KEY = "testing-secret"
+    SECRET_KEY = "testing-secret"  # noqa: S105 - the test suite's own key
     SQLALCHEMY_DATABASE_URI = _env("DATABASE_URL", "sqlite://")
     SESSION_COOKIE_SECURE = False
     REMEMBER_COOKIE_SECURE = False

@@ -9,14 +9,16 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from coursesite.accounts import passwords
+from coursesite.accounts.addresses import user_by_email
 from coursesite.accounts.models import User
-from coursesite.accounts.services import Profile, user_by_email, validated_email
+from coursesite.accounts.profile import Profile
 from coursesite.billing.access import access_ends, grant_entitlement
 from coursesite.catalog.models import Module
 from coursesite.extensions import db
 from coursesite.models_base import utcnow
 from coursesite.organizations.models import Organization, OrganizationMember, Seat, SeatLicence
 from coursesite.organizations.services import create_licence, new_nonce, seat_entitlement
+from coursesite.text import validated_email
 
 ACCESS_DAYS = 365
 
@@ -53,6 +55,7 @@ def load_demo_accounts() -> list[str]:
     """Create the demo accounts that are missing and give the learner a year's access and the certificate add-on
     for every published module; running it again changes nothing. Returns what it did, one line per change."""
     done = []
+    users: dict[str, User] = {}
     for account in DEMO_ACCOUNTS:
         user = user_by_email(account.email)
         if user is None:
@@ -60,7 +63,8 @@ def load_demo_accounts() -> list[str]:
             done.append(f"created {account.role} {account.email}")
         if account.access_to_every_module:
             done += _give_access(user)
-    done += _organization(user_by_email(INSTITUTION_ADMIN_EMAIL), user_by_email(LEARNER_EMAIL))
+        users[account.email] = user
+    done += _organization(users[INSTITUTION_ADMIN_EMAIL], users[LEARNER_EMAIL])
     db.session.commit()
     return done
 

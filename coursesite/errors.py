@@ -3,9 +3,11 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Flask, abort, jsonify, render_template, request, url_for
+from flask import Flask, abort, current_app, jsonify, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import RequestRedirect
 
 from coursesite.redirects import safe_next_path
 
@@ -20,18 +22,61 @@ TITLES = {
 }
 
 
-def render_error(error: HTTPException):
+# Headers an error carries that a browser or client still needs on our own page (405's Allow, 429's Retry-After).
+KEPT_HEADERS = ("Allow", "Retry-After")
+
+
+def render_error(error: HTTPException) -> ResponseReturnValue:
     code = error.code or 500
-    if request.accept_mimetypes.best == "application/json" or request.is_json:
-        return jsonify(error=TITLES.get(code, error.name), description=error.description), code
+    if code == 404:
+        canonical = canonical_location()
+        if canonical:
+            return redirect(canonical, code=308)
+    headers = {name: value for name, value in error.get_headers() if name in KEPT_HEADERS}
+    # Werkzeug's stock wording ("read-protected or not readable by the server") is replaced by the page's own; a
+    # description a view gave with abort(code, "...") is meant for the reader and shown, but never the rate limit's
+    # own ("5 per 1 minute") or anything about a failure of ours.
+    own_words = code in (429, 500) or error.description == type(error).description
+    description = None if own_words else error.description
+    if wants_json():
+        return jsonify(error=TITLES.get(code, error.name), description=description or error.description), code, headers
     return render_template("errors/error.html", code=code, title=TITLES.get(code, error.name),
-                           description=error.description), code
+                           description=description), code, headers
 
 
-def render_csrf_error(error: CSRFError):
+def wants_json() -> bool:
+    """A JSON client (the Stripe webhook, an ``Accept: application/json`` caller) gets JSON errors."""
+    return request.accept_mimetypes.best == "application/json" or request.is_json
+
+
+def canonical_location() -> str | None:
+    """For an address that matched no route only because of its trailing slash (``/catalog/``), the same address
+    without it, query string kept, if a route answers it for this method; else None.
+
+    Only relative paths that ``safe_next_path`` accepts: ``//evil.example/`` would otherwise become the
+    protocol-relative ``//evil.example``, a redirect off the site.
+    """
+    path = request.path
+    if request.url_rule is not None or path == "/" or not path.endswith("/"):
+        return None
+    stripped = path.rstrip("/")
+    if not stripped or safe_next_path(stripped) is None:
+        return None
+    adapter = current_app.url_map.bind("localhost")
+    try:
+        adapter.match(stripped, method=request.method)
+    except RequestRedirect:
+        pass  # Werkzeug would itself redirect it onwards (merged slashes): it is a route
+    except HTTPException:
+        return None
+    query = request.query_string.decode("latin-1")
+    return request.script_root + stripped + (f"?{query}" if query else "")
+
+
+def render_csrf_error(error: CSRFError) -> ResponseReturnValue:
     """A form sent without a valid CSRF token, most often because it stayed open until the session ended. Still a
     400, but the page says what happened and leads back to the form (when it was on this site) or home."""
-    if request.accept_mimetypes.best == "application/json" or request.is_json:
+    if wants_json():
         return jsonify(error="The form has expired", description=error.description), 400
     back = same_site_referrer()
     return render_template("errors/csrf.html", back=back or url_for("catalog.home"), back_is_home=not back,

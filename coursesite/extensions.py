@@ -1,8 +1,9 @@
 """Flask extensions, instantiated once here and bound to the app in ``create_app``."""
+from flask import request
 from flask_caching import Cache
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
-from flask_login import LoginManager
+from flask_login import LoginManager, current_user
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_talisman import Talisman
@@ -34,3 +35,9 @@ csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address)
 cache = Cache()
 talisman = Talisman()
+
+
+def account_rate_limit_key() -> str:
+    """Rate-limit key for forms of logged-in people: their account (several people may share an office's address),
+    or the address for a visitor."""
+    return f"user:{current_user.id}" if current_user.is_authenticated else f"address:{request.remote_addr}"

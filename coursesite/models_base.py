@@ -1,21 +1,32 @@
 """Column and row helpers shared by every feature package's models."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
-from sqlalchemy import DateTime, select, text
+from sqlalchemy import CursorResult, DateTime, Result, Table, select, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from coursesite.extensions import db
+from coursesite.extensions import Base, db
+
+if TYPE_CHECKING:
+    class Model(Base):
+        """The base class of every model. Flask-SQLAlchemy builds ``db.Model`` from ``Base`` at run time, and mypy
+        cannot use an attribute as a base class: this is the same class as mypy sees it."""
+
+        __abstract__ = True
+        __table__: ClassVar[Table]  # every model declares __tablename__, so its table is a Table
+else:
+    Model = db.Model
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def as_utc(moment: datetime) -> datetime:
     """SQLite hands back naive datetimes; every datetime we store is UTC."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 class TimestampMixin:
@@ -23,7 +34,7 @@ class TimestampMixin:
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
 
 
-def lock_row(model, row_id: int) -> None:
+def lock_row(model: type[Model], row_id: int) -> None:
     """Hold the row ``row_id`` of ``model`` locked until the transaction ends, so changes that must see each other
     (a user's entitlements, a licence's seats) run one at a time.
 
@@ -33,6 +44,13 @@ def lock_row(model, row_id: int) -> None:
     """
     table = model.__table__
     if db.session.get_bind().dialect.name == "sqlite":
-        db.session.execute(text(f"UPDATE {table.name} SET id = id WHERE id = :id"), {"id": row_id})
+        no_op_write = f"UPDATE {table.name} SET id = id WHERE id = :id"  # noqa: S608 - a model's own table name
+        db.session.execute(text(no_op_write), {"id": row_id})
     else:
         db.session.execute(select(table.c.id).where(table.c.id == row_id).with_for_update())
+
+
+def rows_matched(result: Result[Any]) -> int:
+    """How many rows an UPDATE or DELETE matched. ``Session.execute`` is typed to return a plain ``Result``; for those
+    statements it is a ``CursorResult``, which carries the count."""
+    return cast(CursorResult[Any], result).rowcount

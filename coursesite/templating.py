@@ -1,11 +1,11 @@
-"""Jinja filters and globals shared by every template."""
+"""Jinja filters shared by every template. A shared helper: it imports no feature package (a package adds its own
+names from its blueprint, as the catalogue does with ``lecture_kinds``)."""
 from __future__ import annotations
 
 from flask import Flask
 
-from coursesite.billing.services import format_money
-from coursesite.catalog.models import LECTURE_KINDS
 from coursesite.markdown import render_markdown
+from coursesite.money import format_money
 
 
 def format_duration(seconds: float | None) -> str:
@@ -39,6 +39,5 @@ def init_app(app: Flask) -> None:
         markdown=render_markdown, money=format_money, duration=format_duration, ce_hours=format_hours,
         plural=plural, clock=format_clock,
     )
-    app.jinja_env.globals.update(lecture_kinds=LECTURE_KINDS)
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

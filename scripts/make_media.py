@@ -53,7 +53,7 @@ import tempfile
 import unicodedata
 import wave
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 try:
@@ -103,7 +103,7 @@ KEYFRAME_SECONDS = 120       # x264 also starts a keyframe at every slide change
 # 22.05 kHz: nominal 28k/24k/20k come out at about 37/30/26 kb/s, clear enough for synthetic speech.
 AUDIO_BITRATES = ["28k", "24k", "20k"]
 SIZE_BUDGET = {"video": 1_150_000, "audio": 580_000}     # bytes per lecture
-PDF_DATE = datetime(2025, 1, 1, tzinfo=timezone.utc)   # fixed, so that PDFs are byte-identical run to run
+PDF_DATE = datetime(2025, 1, 1, tzinfo=UTC)   # fixed, so that PDFs are byte-identical run to run
 FONT_DIRS = [Path("/usr/share/fonts/truetype/dejavu"), Path("/usr/share/fonts/dejavu"),
              Path("/usr/local/share/fonts/dejavu")]
 KINDS_FOR_FORMAT = {"video": {"video_lecture", "interview", "conversation"},
@@ -669,8 +669,8 @@ BITEXACT = ["-map_metadata", "-1", "-fflags", "+bitexact", "-flags:v", "+bitexac
 def encode_aac(track: Path, out: Path, budget: int) -> str:
     """AAC mono at the highest of AUDIO_BITRATES that keeps ``out`` within ``budget`` bytes (else the lowest)."""
     for bitrate in AUDIO_BITRATES:
-        run(FFMPEG + ["-i", str(track), "-map", "0:a", "-c:a", "aac", "-b:a", bitrate, "-ac", "1",
-                      "-ar", str(SAMPLE_RATE)] + BITEXACT + ["-movflags", "+faststart", str(out)],
+        run([*FFMPEG, "-i", str(track), "-map", "0:a", "-c:a", "aac", "-b:a", bitrate, "-ac", "1",
+             "-ar", str(SAMPLE_RATE), *BITEXACT, "-movflags", "+faststart", str(out)],
             f"ffmpeg ({out.name})")
         if out.stat().st_size <= budget:
             break
@@ -684,15 +684,15 @@ def encode_video(frames: list[tuple[Path, float]], track: Path, seconds: float, 
     listing.append(f"file '{frames[-1][0].name}'")   # the concat demuxer needs the last file twice
     (workdir / "frames.txt").write_text("\n".join(listing) + "\n", encoding="utf-8")
     picture = workdir / "picture.mp4"
-    run(FFMPEG + ["-f", "concat", "-safe", "0", "-i", str(workdir / "frames.txt"), "-map", "0:v", "-an",
-                  "-vf", f"fps={FPS}", "-c:v", "libx264", "-preset", "veryslow", "-tune", "stillimage",
-                  "-crf", str(VIDEO_CRF), "-pix_fmt", "yuv420p", "-g", str(FPS * KEYFRAME_SECONDS),
-                  "-x264-params", "threads=1", "-t", f"{seconds:.3f}"] + BITEXACT + [str(picture)],
+    run([*FFMPEG, "-f", "concat", "-safe", "0", "-i", str(workdir / "frames.txt"), "-map", "0:v", "-an",
+         "-vf", f"fps={FPS}", "-c:v", "libx264", "-preset", "veryslow", "-tune", "stillimage",
+         "-crf", str(VIDEO_CRF), "-pix_fmt", "yuv420p", "-g", str(FPS * KEYFRAME_SECONDS),
+         "-x264-params", "threads=1", "-t", f"{seconds:.3f}", *BITEXACT, str(picture)],
         f"ffmpeg ({out.name}, picture)")
     sound = workdir / "sound.m4a"
     bitrate = encode_aac(track, sound, SIZE_BUDGET["video"] - picture.stat().st_size)
-    run(FFMPEG + ["-i", str(picture), "-i", str(sound), "-map", "0:v", "-map", "1:a", "-c", "copy"] + BITEXACT
-        + ["-movflags", "+faststart", str(out)], f"ffmpeg ({out.name}, mux)")
+    run([*FFMPEG, "-i", str(picture), "-i", str(sound), "-map", "0:v", "-map", "1:a", "-c", "copy", *BITEXACT,
+         "-movflags", "+faststart", str(out)], f"ffmpeg ({out.name}, mux)")
     picture.unlink()
     sound.unlink()
     return bitrate
@@ -753,7 +753,7 @@ def update_front(path: Path, values: dict[str, object]) -> None:
         text = f"{key}: {value}{newline}"
         if existing:
             trailing = [ln for ln in blocks[existing[0]][1][1:] if not ln.strip()]   # keep blank lines after it
-            blocks[existing[0]] = (key, [text] + trailing)
+            blocks[existing[0]] = (key, [text, *trailing])
             continue
         rank = FRONT_MATTER_ORDER.index(key)
         position = 0

@@ -20,8 +20,9 @@ class IsolatedClient(FlaskClient):
 
 
 class LoginClient(FlaskLoginClient):
-    """``app.test_client(user=user)`` logged in the way the login form does: its cookie names a live server-side login
-    session (coursesite.accounts.sessions), started and committed here when the user object has none yet."""
+    """Logged in as ``user=`` the way the login form does: its cookie names a live server-side login session
+    (coursesite.accounts.sessions), started and committed here when the user object has none yet. Like
+    ``IsolatedClient``, each request runs in an app context of its own. Made by ``tests.support.login_as``."""
 
     def __init__(self, *args, **kwargs):
         user = kwargs.get("user")
@@ -29,3 +30,7 @@ class LoginClient(FlaskLoginClient):
             sessions.start(user, remember=False)
             db.session.commit()
         super().__init__(*args, **kwargs)
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            return super().open(*args, **kwargs)

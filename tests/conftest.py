@@ -14,10 +14,13 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from flask_migrate import upgrade
+from jinja2 import BytecodeCache
+from jinja2.bccache import Bucket
 
 from coursesite import create_app
 from coursesite.caching import ContentRevision
 from coursesite.extensions import db
+from tests.billing.stripe_stub import StripeStub
 from tests.mail_sink import MailSink
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -45,11 +48,34 @@ def database_url(request, tmp_path_factory) -> str:
     return POSTGRES_URL
 
 
+class SharedTemplateCode(BytecodeCache):
+    """Compiled templates kept for the whole test session and shared by every app the tests make.
+
+    Each test gets a fresh app, and a fresh app would compile again every template it renders: that was most of a
+    short test's time. Jinja checks each entry against its template's source, so an edited template compiles anew.
+    """
+
+    def __init__(self) -> None:
+        self.code: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        if bucket.key in self.code:
+            bucket.bytecode_from_string(self.code[bucket.key])
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        self.code[bucket.key] = bucket.bytecode_to_string()
+
+
+TEMPLATE_CODE = SharedTemplateCode()
+
+
 def make_app(database_url: str, tmp_path: Path, **overrides):
     config = {"SQLALCHEMY_DATABASE_URI": database_url, "MEDIA_ROOT": str(tmp_path / "media"),
               "CONTENT_ROOT": str(FIXTURES / "content"), "RATELIMIT_ENABLED": False}
     config.update(overrides)
-    return create_app("testing", config)
+    app = create_app("testing", config)
+    app.jinja_env.bytecode_cache = TEMPLATE_CODE
+    return app
 
 
 @pytest.fixture(scope="session")
@@ -76,6 +102,21 @@ def mailbox(smtp_server) -> MailSink:
     """The SMTP server's received mail, emptied for this test."""
     smtp_server.clear()
     return smtp_server
+
+
+@pytest.fixture(scope="session")
+def stripe_server():
+    """A Stripe-compatible stub on loopback, spoken to through the real SDK (see tests/billing/stripe_stub.py)."""
+    server = StripeStub().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def stub(stripe_server) -> StripeStub:
+    """The Stripe stub, emptied for this test."""
+    stripe_server.reset()
+    return stripe_server
 
 
 @pytest.fixture

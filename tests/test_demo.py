@@ -46,7 +46,7 @@ def test_demo_institution_admin_runs_an_organisation_with_seats(app, runner):
     assert (licence.seats, licence.order_id, licence.source) == (6, None, "demo")
     seats = {seat.email: seat.status for seat in db.session.scalars(select(Seat))}
     assert seats == {"learner@demo.example.org": "active", "colleague@demo.example.org": "invited"}
-    from coursesite.accounts.services import authenticate
+    from coursesite.accounts.authentication import authenticate
 
     assert authenticate("institution@demo.example.org", "institution-demo-passphrase").id == admin.id
 
@@ -60,7 +60,7 @@ def snapshot() -> dict[str, int]:
 def test_demo_accounts_can_log_in(app, runner, client):
     assert runner.invoke(args=["demo", "load"]).exit_code == 0
     learner = DEMO_ACCOUNTS[0]
-    from coursesite.accounts.services import authenticate
+    from coursesite.accounts.authentication import authenticate
 
     assert authenticate(learner.email, learner.password).email == learner.email
 

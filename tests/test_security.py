@@ -10,11 +10,10 @@ from urllib.parse import quote, urljoin, urlsplit
 import pytest
 
 from coursesite import create_app
-from coursesite.accounts.models import User
 from coursesite.extensions import db
-from coursesite.models_base import utcnow
-from tests.accounts.conftest import PASSWORD, csrf_token, login, password_hash
 from tests.clients import IsolatedClient
+from tests.factories import PASSWORD, make_user
+from tests.support import CSRF_INPUT, csrf_token, login_as, post_form
 
 STATE_CHANGING = ("POST", "PUT", "PATCH", "DELETE")
 # Endpoints that prove their origin with a verified signature instead of a CSRF token (tests/billing check it).
@@ -50,11 +49,7 @@ def routes(app, method: str) -> list[tuple[str, str]]:
 
 @pytest.fixture
 def admin(app):
-    user = User(email="admin@example.org", password_hash=password_hash(), full_name="Ada Admin",
-                profession="Psychologist", role="admin", confirmed_at=utcnow())
-    db.session.add(user)
-    db.session.commit()
-    return user
+    return make_user("admin@example.org", role="admin", full_name="Ada Admin")
 
 
 @pytest.fixture
@@ -62,9 +57,7 @@ def clients(app, admin, sample_module):
     """An anonymous visitor and a logged-in admin (who can reach every page there is)."""
     app.test_client_class = IsolatedClient
     visitor = app.test_client()
-    staff = app.test_client()
-    assert login(staff, admin.email).status_code == 302
-    return {"visitor": visitor, "admin": staff}
+    return {"visitor": visitor, "admin": login_as(app, admin)}
 
 
 def test_csrf_protection_is_on_in_tests_as_in_production(app):
@@ -157,15 +150,14 @@ def test_next_never_leads_off_site_from_any_route(app, clients, payload):
 
 
 @pytest.mark.parametrize("payload", OPEN_REDIRECTS)
-def test_logging_in_with_a_hostile_next_lands_on_the_account_page(app, admin, payload):
+def test_logging_in_with_a_hostile_next_lands_on_the_landing_page(app, admin, payload):
     app.test_client_class = IsolatedClient
     client = app.test_client()
     page = client.get("/auth/login", query_string={"next": payload}).get_data(as_text=True)
     assert 'name="next" type="hidden" value=""' in page
-    response = client.post("/auth/login", data={"email": admin.email, "password": PASSWORD, "next": payload,
-                                                "csrf_token": csrf_token(client, "/auth/login")})
+    response = post_form(client, "/auth/login", {"email": admin.email, "password": PASSWORD, "next": payload})
     assert response.status_code == 302
-    assert response.headers["Location"] == "/account"
+    assert response.headers["Location"] == "/staff/access"  # an admin's landing page
 
 
 @pytest.fixture
@@ -199,7 +191,7 @@ def test_production_redirects_to_https_and_sends_hsts(production):
 def test_production_cookies_are_secure_httponly_and_same_site_lax(production, admin):
     client = production.test_client()
     page = client.get("/auth/login", base_url=HTTPS).get_data(as_text=True)
-    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+    token = CSRF_INPUT.search(page).group(1)
     response = client.post("/auth/login", base_url=HTTPS, headers={"Referer": f"{HTTPS}/auth/login"}, data={
         "email": admin.email, "password": PASSWORD, "remember": "y", "csrf_token": token})
     assert response.status_code == 302

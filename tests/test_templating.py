@@ -1,7 +1,7 @@
 import pytest
 
-from coursesite.billing.services import format_money
 from coursesite.markdown import render_markdown
+from coursesite.money import format_money
 from coursesite.templating import format_clock, format_duration, format_hours, plural
 
 

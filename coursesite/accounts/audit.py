@@ -6,12 +6,12 @@ Details should say what changed without copying personal data that deletion must
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
-from typing import Any
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any, Protocol
 
 from flask import has_request_context, request
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import String, cast, literal, select
+from sqlalchemy import ColumnElement, String, cast, literal, select
 from sqlalchemy.orm import joinedload
 
 from coursesite.accounts.models import AuditEvent, User
@@ -23,13 +23,22 @@ AUDIT_PAGE_SIZE = 50
 AUDIT_MAX_PAGE = 10_000
 
 
-def target_label(target: object) -> str:
+class AuditTarget(Protocol):
+    """A row the log can name: its table and its id (None until the session is flushed)."""
+
+    __tablename__: str
+
+    @property
+    def id(self) -> int | None: ...
+
+
+def target_label(target: AuditTarget | str | None) -> str:
     """``"users:12"`` for a model instance, the string itself for a string, "" for None."""
     if target is None:
         return ""
     if isinstance(target, str):
         return target[:200]
-    if getattr(target, "id", None) is None:
+    if target.id is None:
         db.session.flush()
     return f"{target.__tablename__}:{target.id}"
 
@@ -42,7 +51,7 @@ def _client_address() -> str | None:
     return request.remote_addr if has_request_context() else None
 
 
-def record(actor: User | None, action: str, target: object = None, **details: Any) -> AuditEvent:
+def record(actor: User | None, action: str, target: AuditTarget | str | None = None, **details: Any) -> AuditEvent:
     """Add an audit event to the session; it is saved by the caller's commit, with the change it describes."""
     event = AuditEvent(
         actor=actor if isinstance(actor, User) else None,
@@ -65,7 +74,7 @@ class AuditFilters:
     target: str = ""
 
 
-def _target_condition(target: str):
+def _target_condition(target: str) -> ColumnElement[bool]:
     target = target.strip()
     if target.isascii() and target.isdigit():  # not "²" or "①", which isdigit() also accepts
         return AuditEvent.target == f"users:{int(target)}"
@@ -76,7 +85,7 @@ def _target_condition(target: str):
 
 
 def _start_of(day: date) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=timezone.utc)
+    return datetime.combine(day, time.min, tzinfo=UTC)
 
 
 def audit_events(filters: AuditFilters, page: int) -> Pagination:

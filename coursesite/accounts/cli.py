@@ -6,9 +6,11 @@ from pathlib import Path
 import click
 from flask.cli import AppGroup
 
-from coursesite.accounts import services
-from coursesite.accounts.models import ROLES
-from coursesite.accounts.services import AccountError
+from coursesite.accounts import roles
+from coursesite.accounts.addresses import user_by_email
+from coursesite.accounts.errors import AccountError
+from coursesite.permissions import ROLES
+from coursesite.text import normalise_email
 
 users_cli = AppGroup("users", help="Manage accounts and roles.")
 
@@ -32,7 +34,7 @@ def create_admin(email: str, password_file: Path | None, full_name: str) -> None
     else:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     try:
-        user = services.create_admin(email, password, full_name)
+        user = roles.create_admin(email, password, full_name)
     except AccountError as error:
         raise click.ClickException(str(error)) from None
     click.echo(f"admin account created for {user.email}")
@@ -43,11 +45,11 @@ def create_admin(email: str, password_file: Path | None, full_name: str) -> None
 @click.argument("role", type=click.Choice(ROLES))
 def set_role(email: str, role: str) -> None:
     """Give the account EMAIL the role ROLE (the change is written to the audit log)."""
-    user = services.user_by_email(email)
+    user = user_by_email(email)
     if user is None:
-        raise click.ClickException(f"no account has the address {services.normalise_email(email)}")
+        raise click.ClickException(f"no account has the address {normalise_email(email)}")
     try:
-        services.set_role(user, role, actor=None)
+        roles.set_role(user, role, actor=None)
     except AccountError as error:
         raise click.ClickException(str(error)) from None
     click.echo(f"{user.email} is now {role}")

@@ -1,53 +1,20 @@
-"""Account forms. Every field has a length limit; the rules themselves live in services and passwords."""
+"""Account forms. Every field has a length limit; the rules themselves live in the topic modules, passwords and
+coursesite.text."""
 from __future__ import annotations
 
-from datetime import date
-
 from flask_wtf import FlaskForm
-from wtforms import (
-    BooleanField, DateField, EmailField, Form, HiddenField, PasswordField, SelectField, StringField,
-)
+from wtforms import BooleanField, EmailField, HiddenField, PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, Optional, ValidationError
 
 from coursesite.accounts.models import (
-    EMAIL_MAX, FULL_NAME_MAX, LICENCE_JURISDICTION_MAX, LICENCE_NUMBER_MAX, PROFESSION_MAX,
+    FULL_NAME_MAX,
+    LICENCE_JURISDICTION_MAX,
+    LICENCE_NUMBER_MAX,
+    PROFESSION_MAX,
 )
 from coursesite.accounts.passwords import PASSWORD_MAX, PASSWORD_MIN, password_problem
-from coursesite.accounts.services import AccountError, Profile, clean_text, is_printable, validated_email
-
-# The audit page's dates: wide enough for any event, narrow enough that date arithmetic never overflows.
-FIRST_DATE, LAST_DATE = date(1970, 1, 1), date(2999, 12, 31)
-
-
-def valid_email(_form, field) -> None:
-    try:
-        validated_email(field.data or "")
-    except AccountError as error:
-        raise ValidationError(str(error)) from None
-
-
-def printable_text(_form, field) -> None:
-    """Letters from any script are welcome, with the joiners some scripts need; control characters are not."""
-    if not is_printable(field.data or ""):
-        raise ValidationError("Remove the invisible or control characters from this field.")
-
-
-def stored_length(max_length: int):
-    """The length limit on the text as stored (NFC, whitespace folded: services.clean_text), which can be longer
-    than what was typed: NFC decomposes some letters ("\u0958" becomes two characters). Goes after
-    ``Length(max=max_length)``, which already reports text too long as typed."""
-    def check(_form, field) -> None:
-        typed = field.data or ""
-        stored = len(clean_text(typed))
-        if len(typed) <= max_length < stored:
-            raise ValidationError(f"Field cannot be longer than {max_length} characters: in the standard Unicode "
-                                  f"form we store, this text has {stored}.")
-    return check
-
-
-def plausible_date(_form, field) -> None:
-    if field.data and not FIRST_DATE <= field.data <= LAST_DATE:
-        raise ValidationError(f"Choose a date between {FIRST_DATE.isoformat()} and {LAST_DATE.isoformat()}.")
+from coursesite.accounts.profile import Profile
+from coursesite.text import EMAIL_MAX, printable_text, stored_length, valid_email
 
 
 def acceptable_password(email_field: str | None = None):
@@ -158,16 +125,3 @@ class DeleteAccountForm(FlaskForm):
     understood = BooleanField("I understand that my account and profile will be deleted and cannot be restored",
                               validators=[DataRequired("Tick the box to confirm.")])
 
-
-class AuditFilterForm(Form):
-    """The staff audit page's filters: a GET form, so no CSRF token."""
-
-    action = SelectField("Action", choices=[], validate_choice=False, validators=[Optional(), Length(max=64)])
-    actor = StringField("Actor's email contains", validators=[Optional(), Length(max=EMAIL_MAX)])
-    target = StringField("Target: user email or id, or e.g. modules:7", validators=[Optional(), Length(max=EMAIL_MAX)])
-    date_from = DateField("From", validators=[Optional(), plausible_date])
-    date_to = DateField("To", validators=[Optional(), plausible_date])
-
-    def validate_date_to(self, field) -> None:
-        if field.data and self.date_from.data and field.data < self.date_from.data:
-            raise ValidationError("The end date comes before the start date.")

@@ -6,16 +6,14 @@ from typing import Any
 
 from flask_login import UserMixin
 from sqlalchemy import JSON, Boolean, CheckConstraint, DateTime, ForeignKey, String, event
-from sqlalchemy.orm import Mapped, ORMExecuteState, Session, mapped_column, relationship
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Mapped, Mapper, ORMExecuteState, Session, mapped_column, relationship
 
-from coursesite.extensions import db
-from coursesite.models_base import TimestampMixin, utcnow
+from coursesite.models_base import Model, TimestampMixin, utcnow
+from coursesite.permissions import ROLES
+from coursesite.text import EMAIL_MAX
 
-ROLES = ("learner", "editor", "moderator", "admin")
-STAFF_ROLES = ("editor", "moderator", "admin")
-
-# Field limits, shared by the columns and the forms so a valid form always fits the database.
-EMAIL_MAX = 254
+# Field limits, shared by the columns and the forms so a valid form always fits the database (EMAIL_MAX: text.py).
 FULL_NAME_MAX = 120
 PROFESSION_MAX = 80
 LICENCE_NUMBER_MAX = 40
@@ -23,11 +21,11 @@ LICENCE_JURISDICTION_MAX = 80
 USER_AGENT_MAX = 200
 
 
-class User(UserMixin, TimestampMixin, db.Model):
+class User(UserMixin, TimestampMixin, Model):
     __tablename__ = "users"
     __table_args__ = (CheckConstraint(f"role IN {ROLES!r}", name="role"),)
     id: Mapped[int] = mapped_column(primary_key=True)
-    # Stored lower-cased (see accounts.services.normalise_email), so unique means case-insensitively unique.
+    # Stored lower-cased (see text.normalise_email), so unique means case-insensitively unique.
     email: Mapped[str] = mapped_column(String(EMAIL_MAX), unique=True)
     password_hash: Mapped[str] = mapped_column(String(255))
     full_name: Mapped[str] = mapped_column(String(FULL_NAME_MAX))
@@ -44,7 +42,9 @@ class User(UserMixin, TimestampMixin, db.Model):
 
     # The token of the login session (UserSession) this object was loaded through or just started; never stored.
     # accounts.sessions sets it; Flask-Login keeps it in the session and the remember-me cookie (see get_id).
-    login_token = None
+    # __allow_unmapped__ lets declarative pass over this annotated plain attribute instead of refusing it.
+    __allow_unmapped__ = True
+    login_token: str | None = None
 
     def get_id(self) -> str:
         """Flask-Login's alternative id: the login session's random token, never the user id itself."""
@@ -68,19 +68,11 @@ class User(UserMixin, TimestampMixin, db.Model):
     def is_active(self) -> bool:
         return self.deleted_at is None
 
-    @property
-    def is_staff(self) -> bool:
-        return self.role in STAFF_ROLES
-
-    def has_role(self, *roles: str) -> bool:
-        """Admins may do whatever any other role may; every other role has exactly its own rights."""
-        return self.role == "admin" or self.role in roles
-
     def __repr__(self) -> str:
         return f"<User {self.id} {self.email}>"
 
 
-class UserSession(db.Model):
+class UserSession(Model):
     """One login on one device. The browser holds a random token (in the Flask session and the remember-me cookie);
     the row holds its SHA-256, so a database leak yields no usable session. See accounts.sessions."""
 
@@ -106,7 +98,7 @@ class AppendOnlyError(RuntimeError):
     """Raised when code tries to change or remove an audit event."""
 
 
-class AuditEvent(db.Model):
+class AuditEvent(Model):
     """Who did what to which object, from where and when. Rows are only ever added: the listeners below stop the
     ORM, and database triggers (migration c3f1a9e2b7d4) refuse UPDATE and DELETE from anything else."""
 
@@ -127,12 +119,12 @@ class AuditEvent(db.Model):
 
 
 @event.listens_for(AuditEvent, "before_update")
-def refuse_audit_update(_mapper, _connection, target: AuditEvent) -> None:
+def refuse_audit_update(_mapper: Mapper[AuditEvent], _connection: Connection, target: AuditEvent) -> None:
     raise AppendOnlyError(f"audit events are append-only: cannot update {target!r}")
 
 
 @event.listens_for(AuditEvent, "before_delete")
-def refuse_audit_delete(_mapper, _connection, target: AuditEvent) -> None:
+def refuse_audit_delete(_mapper: Mapper[AuditEvent], _connection: Connection, target: AuditEvent) -> None:
     raise AppendOnlyError(f"audit events are append-only: cannot delete {target!r}")
 
 

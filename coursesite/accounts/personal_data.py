@@ -30,10 +30,12 @@ from flask import current_app
 
 from coursesite.accounts import sessions
 from coursesite.accounts.audit import events_about, record
+from coursesite.accounts.errors import AccountError
 from coursesite.accounts.models import User
-from coursesite.accounts.services import AccountError, require_current_password
+from coursesite.accounts.passwords import require_current_password
 from coursesite.extensions import db
 from coursesite.models_base import utcnow
+from coursesite.permissions import is_staff
 
 EXPORT_FORMAT = "coursesite-account-export/1"
 # No argon2 hash looks like this, so verify_password can never succeed against it.
@@ -92,7 +94,7 @@ def export_account(user: User) -> dict[str, Any]:
 def delete_account(user: User, password: str) -> None:
     """Erase the person's data in every package, then anonymise the account, in one transaction."""
     require_current_password(user, password, "delete", "Your password is incorrect.")
-    if user.is_staff:
+    if is_staff(user):
         raise AccountError("Staff accounts cannot be deleted here. Ask an administrator to make yours a learner "
                            "account first.")
     for part in account_data_parts():

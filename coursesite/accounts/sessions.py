@@ -19,9 +19,8 @@ from flask_login import current_user
 from sqlalchemy import delete, or_, select, update
 
 from coursesite.accounts.models import USER_AGENT_MAX, User, UserSession
-from coursesite.extensions import db, login_manager
-from coursesite.models_base import as_utc, utcnow
-
+from coursesite.extensions import db
+from coursesite.models_base import as_utc, rows_matched, utcnow
 
 # Live logins one account may hold at once; a new login ends the least recently seen beyond it.
 MAX_LIVE_SESSIONS = 20
@@ -54,9 +53,10 @@ def start(user: User, remember: bool, user_agent: str = "", ip_address: str | No
     return token
 
 
-@login_manager.user_loader
 def load_user(token: str) -> User | None:
-    """The user of the live session whose token this is (from the Flask session or the remember-me cookie)."""
+    """The user of the live session whose token this is (from the Flask session or the remember-me cookie).
+
+    Flask-Login's user loader: ``create_app`` registers it with the extensions."""
     if not token:
         return None
     now = utcnow()
@@ -114,7 +114,7 @@ def revoke_all(user: User, keep_current: bool = False) -> int:
                                       UserSession.expires_at > utcnow())
     if keep_current and user.login_token:
         query = query.where(UserSession.token_hash != hash_token(user.login_token))
-    return db.session.execute(query.values(revoked_at=utcnow())).rowcount
+    return rows_matched(db.session.execute(query.values(revoked_at=utcnow())))
 
 
 def forget_all(user: User) -> None:
@@ -132,4 +132,6 @@ def live_sessions(user: User) -> list[UserSession]:
 
 
 def is_current(row: UserSession, user: User) -> bool:
-    return bool(user.login_token) and secrets.compare_digest(row.token_hash, hash_token(user.login_token))
+    if not user.login_token:
+        return False
+    return secrets.compare_digest(row.token_hash, hash_token(user.login_token))

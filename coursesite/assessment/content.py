@@ -16,8 +16,9 @@ QUESTIONS_PER_CE_HOUR = 6
 QUIZ_DEFAULTS = {"pass_percent": 75, "questions_per_attempt": 20, "max_attempts": 3, "time_limit_minutes": None}
 
 
-def read_quiz(module_dir: Path, module_fields: Fields, module_values: dict[str, Any], report: Report) -> dict:
-    quiz = dict(QUIZ_DEFAULTS)
+def read_quiz(module_dir: Path, module_fields: Fields, module_values: dict[str, Any],
+              report: Report) -> dict[str, Any]:
+    quiz: dict[str, Any] = dict(QUIZ_DEFAULTS)
     if "quiz" in module_fields.data:
         fields = Fields(module_fields.data["quiz"], module_fields.path, report, prefix="quiz.")
         fields.unknown(set(QUIZ_DEFAULTS))
@@ -41,7 +42,8 @@ def read_quiz(module_dir: Path, module_fields: Fields, module_values: dict[str, 
 
 
 def _read_questions(path: Path, objective_count: int, report: Report) -> list[dict[str, Any]]:
-    questions, keys = [], set()
+    questions: list[dict[str, Any]] = []
+    keys: set[str] = set()
     for index, item in enumerate(load_yaml_list(path, report, required=True), start=1):
         fields = Fields(item, path, report, prefix=f"question {index}.")
         fields.unknown({"key", "objective", "prompt", "choices", "explanation"})
@@ -49,12 +51,12 @@ def _read_questions(path: Path, objective_count: int, report: Report) -> list[di
         if key in keys:
             fields.error("key", f"duplicate key {key!r}")
         keys.add(key)
-        choices = []
-        raw_choices = fields.list("choices", max_items=8)
+        choices: list[dict[str, Any]] = []
+        raw_choices = fields.items("choices", max_items=8)
         for c_index, raw in enumerate(raw_choices, start=1):
             c_fields = Fields(raw, path, report, prefix=f"question {index}.choices {c_index}.")
             c_fields.unknown({"text", "correct"})
-            choices.append({"text": c_fields.str("text", max_len=1000), "correct": c_fields.bool("correct")})
+            choices.append({"text": c_fields.text("text", max_len=1000), "correct": c_fields.flag("correct")})
         if raw_choices and not 3 <= len(choices) <= 5:
             fields.error("choices", f"has {len(choices)} choices; a question needs 3 to 5")
         if choices and sum(choice["correct"] for choice in choices) != 1:
@@ -62,14 +64,14 @@ def _read_questions(path: Path, objective_count: int, report: Report) -> list[di
         questions.append({
             "key": key,
             "objective": fields.number("objective", integer=True, minimum=1, maximum=max(objective_count, 1)),
-            "prompt": fields.str("prompt", max_len=3000),
-            "explanation": fields.str("explanation", max_len=3000),
+            "prompt": fields.text("prompt", max_len=3000),
+            "explanation": fields.text("explanation", max_len=3000),
             "choices": choices,
         })
     return questions
 
 
-def apply_quiz(module: Module, data: dict) -> None:
+def apply_quiz(module: Module, data: dict[str, Any]) -> None:
     settings = db.session.scalar(select(QuizSettings).where(QuizSettings.module_id == module.id))
     settings = settings or QuizSettings(module_id=module.id)
     for name, value in data["settings"].items():
@@ -99,7 +101,7 @@ def _fill_choice(choice: Choice, item: dict[str, Any]) -> Choice:
     return choice
 
 
-def export_quiz(module: Module) -> tuple[dict, dict]:
+def export_quiz(module: Module) -> tuple[dict[str, Any], dict[str, Any]]:
     settings = db.session.scalar(select(QuizSettings).where(QuizSettings.module_id == module.id))
     quiz = {name: getattr(settings, name) for name in QUIZ_DEFAULTS} if settings else dict(QUIZ_DEFAULTS)
     if quiz["time_limit_minutes"] is None:

@@ -4,11 +4,10 @@ from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstra
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from coursesite.catalog.models import Module
-from coursesite.extensions import db
-from coursesite.models_base import TimestampMixin
+from coursesite.models_base import Model, TimestampMixin
 
 
-class QuizSettings(db.Model):
+class QuizSettings(Model):
     __tablename__ = "quiz_settings"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -21,7 +20,7 @@ class QuizSettings(db.Model):
     module: Mapped[Module] = relationship()
 
 
-class Question(TimestampMixin, db.Model):
+class Question(TimestampMixin, Model):
     """A multiple-choice question. Questions dropped from the content are retired, never deleted: attempts keep
     pointing at what the learner saw."""
 
@@ -42,7 +41,7 @@ class Question(TimestampMixin, db.Model):
     )
 
 
-class Choice(db.Model):
+class Choice(Model):
     __tablename__ = "choices"
     __table_args__ = (UniqueConstraint("question_id", "position"),)
 

@@ -1,11 +1,12 @@
 """The one access policy: every gated page, media file, test and forum asks these functions.
 
-Purchases, seats and staff grants all become :class:`Entitlement` rows; editors and admins may see every module so
-they can check the catalogue they run.
+Purchases, seats and staff grants all become :class:`Entitlement` rows; staff with the ``view_all_modules`` right
+(editors and admins) may see every module so they can check the catalogue they run.
 """
 from __future__ import annotations
 
 from bisect import insort
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
@@ -14,8 +15,7 @@ from coursesite.accounts.models import User
 from coursesite.billing.models import Entitlement
 from coursesite.extensions import db
 from coursesite.models_base import as_utc, lock_row, utcnow
-
-STAFF_ROLES_WITH_FULL_ACCESS = ("editor", "admin")
+from coursesite.permissions import Right, has_right
 
 
 def _active(user_id: int, module_id: int, kind: str, at: datetime):
@@ -32,7 +32,7 @@ def _active(user_id: int, module_id: int, kind: str, at: datetime):
 def has_entitlement(user, module_id: int, kind: str = "access", at: datetime | None = None) -> bool:
     if user is None or not getattr(user, "is_authenticated", False):
         return False
-    if getattr(user, "role", None) in STAFF_ROLES_WITH_FULL_ACCESS:
+    if has_right(user, Right.VIEW_ALL_MODULES):
         return True
     query = _active(user.id, module_id, kind, at or utcnow()).limit(1)
     return db.session.scalar(query) is not None
@@ -82,6 +82,29 @@ def access_ends(user_id: int, module_id: int, kind: str = "access", at: datetime
     at = as_utc(at or utcnow())
     end = _coverage_end([_span(window) for window in _windows(user_id, module_id, kind, at)], at)
     return end if end > at else None
+
+
+@dataclass(frozen=True)
+class AccessWindow:
+    """An unrevoked entitlement as plain data, for packages that show a learner what they hold ("My learning")."""
+
+    module_id: int
+    kind: str  # access | certificate
+    valid_from: datetime
+    valid_until: datetime
+    source: str  # order | seat | grant
+
+
+def access_windows(user_id: int) -> list[AccessWindow]:
+    """Every unrevoked window of the user, ended ones included, in one query (earliest start first)."""
+    rows = db.session.execute(
+        select(Entitlement.module_id, Entitlement.kind, Entitlement.valid_from, Entitlement.valid_until,
+               Entitlement.source)
+        .where(Entitlement.user_id == user_id, Entitlement.revoked_at.is_(None))
+        .order_by(Entitlement.valid_from, Entitlement.id)
+    )
+    return [AccessWindow(module_id, kind, as_utc(valid_from), as_utc(valid_until), source)
+            for module_id, kind, valid_from, valid_until, source in rows]
 
 
 def lock_holder(user_id: int) -> None:
@@ -142,6 +165,17 @@ def revoke_entitlement(entitlement: Entitlement, reason: str, now: datetime | No
     entitlement.revoked_reason = reason[:200]
     db.session.flush()
     _close_gap(entitlement, now)
+
+
+def revoke_source(source: str, source_ref: str, reason: str, now: datetime | None = None) -> int:
+    """Revoke every live window that ``source`` granted under ``source_ref`` (an order line's or a seat's
+    ``entitlement_ref``), each through :func:`revoke_entitlement` so the gaps close; returns how many. No commit."""
+    granted = list(db.session.scalars(select(Entitlement).where(
+        Entitlement.source == source, Entitlement.source_ref == source_ref, Entitlement.revoked_at.is_(None),
+    ).order_by(Entitlement.id)))
+    for entitlement in granted:
+        revoke_entitlement(entitlement, reason, now)
+    return len(granted)
 
 
 # Two windows whose end and start differ by less than this are chained (they are written equal; the slack absorbs

@@ -18,11 +18,12 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from coursesite import mail
+from coursesite.accounts.addresses import mail_to
 from coursesite.accounts.audit import record
 from coursesite.accounts.models import AuditEvent, User
-from coursesite.accounts.services import mail_to
 from coursesite.billing.models import Order
 from coursesite.extensions import db
+from coursesite.permissions import Right, roles_with
 
 log = logging.getLogger(__name__)
 
@@ -64,10 +65,10 @@ def alert_after_rollback(action: str, order_id: int, *, session_id: str, payment
                          reason: str) -> bool:
     """Record and mail in a transaction of its own; True once the problem is on record (now or before)."""
     try:
-        order = db.session.scalar(select(Order).where(Order.id == order_id).with_for_update())
+        order = db.session.execute(select(Order).where(Order.id == order_id).with_for_update()).scalar_one()
         alert = record_alert(action, order, session_id=session_id, payment_intent=payment_intent, reason=reason)
         db.session.commit()
-    except Exception:  # noqa: BLE001 - the caller still refuses the fulfilment; the log keeps the details
+    except Exception:  # the caller still refuses the fulfilment; the log keeps the details
         db.session.rollback()
         log.exception("Could not record %s for order %s", action, order_id)
         return False
@@ -77,7 +78,9 @@ def alert_after_rollback(action: str, order_id: int, *, session_id: str, payment
 
 
 def admins() -> list[User]:
-    return list(db.session.scalars(select(User).where(User.role == "admin", User.deleted_at.is_(None))
+    """The staff who may act on a payment alert: open access (or refund, in Stripe's dashboard)."""
+    return list(db.session.scalars(select(User).where(User.role.in_(roles_with(Right.GRANT_ACCESS)),
+                                                      User.deleted_at.is_(None))
                                    .order_by(User.id)))
 
 
@@ -87,6 +90,6 @@ def mail_admins(alert: Alert) -> None:
     for admin in admins():
         try:
             mail.send(mail_to(admin), subject, "billing_alert", user=admin, alert=alert,
-                      staff_url=mail.link("billing.staff_access"), audit_url=mail.link("audit.audit_log"))
-        except Exception:  # noqa: BLE001 - the audit event is the record; the mail is a courtesy
+                      staff_url=mail.link("staff.access"), audit_url=mail.link("staff.audit_log"))
+        except Exception:  # the audit event is the record; the mail is a courtesy
             log.exception("Could not mail admin %s about order %s", admin.id, alert.order_reference)

@@ -6,7 +6,7 @@ import sys
 import click
 from flask.cli import AppGroup
 
-from coursesite.billing import staff
+from coursesite.billing import grants
 from coursesite.billing.notices import send_renewal_reminders
 
 billing_cli = AppGroup("billing", help="Staff access grants and renewal reminders.")
@@ -19,8 +19,8 @@ billing_cli = AppGroup("billing", help="Staff access grants and renewal reminder
 def grant(email: str, module: str, days: int) -> None:
     """Give EMAIL DAYS of access to MODULE (a slug), extending any current access."""
     try:
-        entitlement = staff.grant_access(email, module, days, actor=None)
-    except staff.StaffActionRefused as refused:
+        entitlement = grants.grant_access(email, module, days, actor=None)
+    except grants.StaffActionRefused as refused:
         click.echo(f"error: {refused}", err=True)
         sys.exit(1)
     click.echo(f"{email} has access to {module} until {entitlement.valid_until:%Y-%m-%d %H:%M} UTC")
@@ -33,8 +33,8 @@ def grant(email: str, module: str, days: int) -> None:
 def revoke(email: str, module: str, reason: str) -> None:
     """Take back EMAIL's current access to MODULE (a slug), however it was obtained."""
     try:
-        revocation = staff.revoke_access(email, module, actor=None, reason=reason)
-    except staff.StaffActionRefused as refused:
+        revocation = grants.revoke_access(email, module, actor=None, reason=reason)
+    except grants.StaffActionRefused as refused:
         click.echo(f"error: {refused}", err=True)
         sys.exit(1)
     click.echo(revocation.message)

@@ -14,10 +14,11 @@ from coursesite.catalog.models import Module
 from coursesite.extensions import db
 
 
-def read_prices(module_dir: Path, module_fields: Fields, module_values: dict[str, Any], report: Report) -> dict:
+def read_prices(module_dir: Path, module_fields: Fields, module_values: dict[str, Any],
+                report: Report) -> dict[str, Any]:
     """Amount overrides by tier code; tiers not listed keep the default amounts."""
     overrides: dict[str, int] = {}
-    for index, item in enumerate(module_fields.list("prices", required=False, max_items=len(TIER_CODES)), start=1):
+    for index, item in enumerate(module_fields.items("prices", required=False, max_items=len(TIER_CODES)), start=1):
         fields = Fields(item, module_fields.path, report, prefix=f"prices {index}.")
         fields.unknown({"code", "amount"})
         code = fields.choice("code", TIER_CODES)
@@ -45,7 +46,7 @@ def module_tiers(module: Module) -> list[PriceTier]:
     return list(db.session.scalars(select(PriceTier).where(PriceTier.module_id == module.id))) if module.id else []
 
 
-def export_prices(module: Module) -> tuple[dict, dict]:
+def export_prices(module: Module) -> tuple[dict[str, Any], dict[str, Any]]:
     defaults = {tier["code"]: tier["unit_amount"] for tier in DEFAULT_TIERS}
     changed = [{"code": t.code, "amount": t.unit_amount} for t in module_tiers(module)
                if t.unit_amount != defaults.get(t.code)]

@@ -1,11 +1,11 @@
-"""Checkout, test-mode card and staff access forms (every one with CSRF)."""
+"""Checkout and test-mode card forms (both with CSRF)."""
 from __future__ import annotations
 
 import re
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, HiddenField, IntegerField, SelectChoice, SelectField, StringField
-from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms import BooleanField, IntegerField, SelectChoice, SelectField, StringField
+from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from coursesite.billing.models import PriceTier
 from coursesite.billing.services import (
@@ -91,16 +91,3 @@ class TestCardForm(FlaskForm):
     def address(self) -> dict:
         return {"line1": self.line1.data.strip(), "city": self.city.data.strip(),
                 "postal_code": self.postal_code.data.strip(), "country": self.country.data}
-
-
-class StaffGrantForm(FlaskForm):
-    email = StringField("Learner's email", validators=[DataRequired(), Email(), Length(max=254)],
-                        render_kw={"autocomplete": "off"})
-    module = SelectField("Module", validators=[DataRequired()])
-    days = IntegerField("Days of access", default=365,
-                        validators=[InputRequired(), NumberRange(min=1, max=3650)])
-
-
-class StaffRevokeForm(FlaskForm):
-    email = HiddenField(validators=[DataRequired(), Email()])
-    module = HiddenField(validators=[DataRequired()])

@@ -19,17 +19,18 @@ from dataclasses import dataclass
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
-from coursesite.billing.access import grant_entitlement, revoke_entitlement
 from coursesite.accounts.audit import record
+from coursesite.billing.access import grant_entitlement, revoke_source
 from coursesite.billing.alerts import (
     DISPUTE, DUPLICATE, MISMATCH, Alert, alert_after_rollback, mail_admins, record_alert,
 )
-from coursesite.billing.gateway import CheckoutSession, Dispute, Gateway
+from coursesite.billing.gateway import PaymentGateway
+from coursesite.billing.gateway.types import CheckoutSession, Dispute
 from coursesite.billing.hooks import seat_order_paid, seat_order_refunded
-from coursesite.billing.models import Entitlement, Order, OrderLine, WebhookEvent
-from coursesite.billing.services import format_money
+from coursesite.billing.models import Order, OrderLine, WebhookEvent
 from coursesite.extensions import db
 from coursesite.models_base import utcnow
+from coursesite.money import format_money
 
 log = logging.getLogger(__name__)
 
@@ -101,13 +102,13 @@ def _run(event: EventRef | None, session: CheckoutSession | None, work: Callable
     return outcome
 
 
-def fulfil(session_id: str, gateway: Gateway, *, event: EventRef | None = None) -> Outcome:
+def fulfil(session_id: str, gateway: PaymentGateway, *, event: EventRef | None = None) -> Outcome:
     """Record a Checkout Session's outcome: paid → grant what was bought, expired → expired, else leave pending."""
     session = gateway.retrieve_session(session_id)
     return _run(event, session, lambda: _apply_session(session))
 
 
-def record_failure(session_id: str, gateway: Gateway, *, event: EventRef | None = None) -> Outcome:
+def record_failure(session_id: str, gateway: PaymentGateway, *, event: EventRef | None = None) -> Outcome:
     """A delayed payment (bank debit, ...) failed. The session is re-read: if it says paid after all, fulfil it."""
     session = gateway.retrieve_session(session_id)
 
@@ -122,7 +123,7 @@ def record_failure(session_id: str, gateway: Gateway, *, event: EventRef | None 
     return _run(event, session, work)
 
 
-def record_refund(charge_id: str, gateway: Gateway, *, event: EventRef | None = None) -> Outcome:
+def record_refund(charge_id: str, gateway: PaymentGateway, *, event: EventRef | None = None) -> Outcome:
     """Take back what the refunded amount paid for, using the charge's current ``amount_refunded`` (re-read).
 
     A refund may be delivered before the purchase it refunds: the order is then fulfilled from its session first, in
@@ -133,7 +134,7 @@ def record_refund(charge_id: str, gateway: Gateway, *, event: EventRef | None = 
                        lambda order: _apply_refund(order, charge.amount_refunded))
 
 
-def record_dispute(dispute_id: str, gateway: Gateway, *, event: EventRef | None = None) -> Outcome:
+def record_dispute(dispute_id: str, gateway: PaymentGateway, *, event: EventRef | None = None) -> Outcome:
     """``charge.dispute.created`` / ``charge.dispute.closed``: the dispute is re-read from the provider.
 
     An open dispute is put on record and the admins are mailed (they must answer it in the Stripe dashboard); access
@@ -160,7 +161,7 @@ def record_dispute(dispute_id: str, gateway: Gateway, *, event: EventRef | None 
     return _for_charge(payment_intent, gateway, event, apply)
 
 
-def _for_charge(payment_intent: str | None, gateway: Gateway, event: EventRef | None,
+def _for_charge(payment_intent: str | None, gateway: PaymentGateway, event: EventRef | None,
                 apply: Callable[[Order], tuple[Alert, ...] | None]) -> Outcome:
     """Apply ``apply`` to the order a charge paid, fulfilling it from its session first if that has not happened."""
     if not payment_intent:
@@ -322,9 +323,4 @@ def _take_back(order: Order, line: OrderLine, reason: str | None = None) -> None
     if line.grants == "seats":
         seat_order_refunded.send(order, line=line, seats_kept=line.units_kept)
         return
-    granted = list(db.session.scalars(select(Entitlement).where(
-        Entitlement.source == "order", Entitlement.source_ref == line.entitlement_ref,
-        Entitlement.revoked_at.is_(None),
-    )))
-    for entitlement in granted:
-        revoke_entitlement(entitlement, reason or f"refund of order {order.reference}")
+    revoke_source("order", line.entitlement_ref, reason or f"refund of order {order.reference}")

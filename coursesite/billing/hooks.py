@@ -1,4 +1,8 @@
-"""Hooks other packages fill in, so billing never imports them: the institutions issue connects receivers here.
+"""Billing's signals: how billing tells the packages above it that something happened, without importing them.
+
+This is the one way a lower package informs a higher one (see docs/architecture.md): the lower package declares
+blinker signals in its ``hooks.py`` and documents sender and keywords; the higher package writes receivers and
+connects them in ``create_app``'s ``register_hook_receivers`` (organizations/hooks.py does so for these two).
 
 Receivers run inside the fulfilment (or refund) transaction: they add rows to ``db.session`` and never commit, so a
 seat licence exists exactly when its order is recorded as paid.

@@ -1,19 +1,19 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import JSON, Boolean, CheckConstraint, DateTime, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from coursesite.caching import CachedContent
 from coursesite.catalog.models import Module
-from coursesite.extensions import db
-from coursesite.models_base import TimestampMixin, utcnow
+from coursesite.models_base import Model, TimestampMixin, utcnow
 
 TIER_GRANTS = ("access", "certificate", "seats")
 
 
-class PriceTier(CachedContent, TimestampMixin, db.Model):
+class PriceTier(CachedContent, TimestampMixin, Model):
     """What a module sells: amounts are integer cents."""
 
     __tablename__ = "price_tiers"
@@ -50,7 +50,7 @@ ENTITLEMENT_KINDS = ("access", "certificate")
 ENTITLEMENT_SOURCES = ("order", "seat", "grant")
 
 
-class Entitlement(TimestampMixin, db.Model):
+class Entitlement(TimestampMixin, Model):
     """A right of one user to one module for a period: purchases, seats and staff grants all end up here.
 
     Rows are never deleted: a refund or a revoked seat sets ``revoked_at`` (and the windows queued after it move
@@ -86,7 +86,7 @@ ORDER_STATUSES = ("pending", "paid", "refunded", "partially_refunded", "charged_
 ADDRESS_FIELDS = ("line1", "line2", "city", "state", "postal_code", "country")
 
 
-class Order(TimestampMixin, db.Model):
+class Order(TimestampMixin, Model):
     """One Checkout Session's worth of purchase: a tier of a module (and perhaps the certificate add-on).
 
     Amounts are integer cents. ``amount_*`` start as the list prices we asked Stripe to charge and become what the
@@ -116,7 +116,7 @@ class Order(TimestampMixin, db.Model):
     stripe_payment_intent_id: Mapped[str | None] = mapped_column(String(255), unique=True)
     organisation_name: Mapped[str] = mapped_column(String(200), default="")
     billing_name: Mapped[str] = mapped_column(String(200), default="")
-    billing_address: Mapped[dict] = mapped_column(JSON, default=dict)
+    billing_address: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     failure_reason: Mapped[str] = mapped_column(String(300), default="")
     paid_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
@@ -136,7 +136,7 @@ class Order(TimestampMixin, db.Model):
         return [address[key] for key in ADDRESS_FIELDS if address.get(key)]
 
 
-class OrderLine(db.Model):
+class OrderLine(Model):
     """What one line of an order bought, copied from its tier so later price changes leave old receipts alone."""
 
     __tablename__ = "order_lines"
@@ -173,7 +173,7 @@ class OrderLine(db.Model):
         return f"order-line:{self.id}"
 
 
-class WebhookEvent(db.Model):
+class WebhookEvent(Model):
     """A Stripe event we acted on; the unique id makes a redelivered event a no-op."""
 
     __tablename__ = "webhook_events"
@@ -184,7 +184,7 @@ class WebhookEvent(db.Model):
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
-class TestModeSession(db.Model):
+class TestModeSession(Model):
     """The local stand-in for a Stripe Checkout Session when no Stripe keys are set (never in production)."""
 
     __tablename__ = "test_mode_sessions"
@@ -199,10 +199,10 @@ class TestModeSession(db.Model):
     cancel_url: Mapped[str] = mapped_column(String(500))
     collect_billing_address: Mapped[bool] = mapped_column(Boolean, default=False)
     customer_name: Mapped[str] = mapped_column(String(200), default="")
-    customer_address: Mapped[dict] = mapped_column(JSON, default=dict)
+    customer_address: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     currency: Mapped[str] = mapped_column(String(3))
     # [{"name", "quantity", "amount_total"}, ...] as the checkout was asked for (test mode has no discounts).
-    line_items: Mapped[list[dict]] = mapped_column(JSON)
+    line_items: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     @property
@@ -213,7 +213,7 @@ class TestModeSession(db.Model):
 REMINDER_DAYS_BEFORE = (30, 7)
 
 
-class RenewalReminder(db.Model):
+class RenewalReminder(Model):
     """A renewal reminder sent for one access window; unique, so no window is ever reminded twice."""
 
     __tablename__ = "renewal_reminders"

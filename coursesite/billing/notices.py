@@ -13,8 +13,9 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 
 from coursesite import mail
+from coursesite.accounts.addresses import mail_to
 from coursesite.accounts.models import User
-from coursesite.accounts.services import mail_to
+from coursesite.billing.fulfilment import Outcome
 from coursesite.billing.models import REMINDER_DAYS_BEFORE, Entitlement, Order, RenewalReminder
 from coursesite.catalog.models import Module
 from coursesite.extensions import db
@@ -25,13 +26,19 @@ log = logging.getLogger(__name__)
 
 def send_receipt(order: Order) -> None:
     """Mail the buyer their receipt; the order is already paid and committed, so a mail failure is only logged."""
-    user = db.session.get(User, order.user_id)
+    user = db.session.get_one(User, order.user_id)
     try:
         mail.send(mail_to(user), f"Your receipt for {order.module.title} (order {order.reference})", "receipt",
                   user=user, order=order, receipt_url=mail.link("billing.receipt", reference=order.reference),
-                  learning_url=mail.link("billing.learning"))
-    except Exception:  # noqa: BLE001 - any transport failure; the receipt stays on the orders page
+                  learning_url=mail.link("learning.overview"))
+    except Exception:
         log.exception("Could not mail the receipt of order %s", order.reference)
+
+
+def send_receipt_if_newly_paid(outcome: Outcome) -> None:
+    """After a fulfilment has committed: the receipt, from the one caller whose fulfilment newly paid the order."""
+    if outcome.newly_paid and outcome.order is not None:
+        send_receipt(outcome.order)
 
 
 @dataclass(frozen=True)
@@ -90,7 +97,7 @@ def send_renewal_reminders(now: datetime | None = None) -> ReminderRun:
             continue
         try:
             _mail_reminder(due, now)
-        except Exception:  # noqa: BLE001 - the claim is given back, so the next run tries again
+        except Exception:
             log.exception("Could not mail the renewal reminder to user %s", due.user.id)
             _release(claim)
             failed += 1

@@ -1,7 +1,6 @@
-"""Price tiers and their rules, starting a checkout, and what the order and learning pages show."""
+"""Price tiers and their rules (and the module page's prices), starting a checkout, and what the order pages show."""
 from __future__ import annotations
 
-import math
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -10,17 +9,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from coursesite.billing.access import has_access, has_entitlement
-from coursesite.billing.gateway import (
-    CheckoutLine, CheckoutRequest, Gateway, PaymentProviderError, StartedCheckout,
-)
-from coursesite.billing.models import Entitlement, Order, OrderLine, PriceTier
+from coursesite.billing.gateway import PaymentGateway
+from coursesite.billing.gateway.types import CheckoutLine, CheckoutRequest, PaymentProviderError, StartedCheckout
+from coursesite.billing.models import Order, OrderLine, PriceTier
 from coursesite.catalog.models import Module
 from coursesite.extensions import db
-from coursesite.models_base import as_utc, utcnow
+from coursesite.models_base import utcnow
 
 # The defaults every module is sold at unless its module.yaml overrides an amount (integer cents).
 DEFAULT_TIERS: tuple[dict, ...] = (
-    {"code": "self_funded", "name": "Self-funded", "audience": "A learner paying for themself",
+    {"code": "self_funded", "name": "Self-funded", "audience": "A learner paying for their own access",
      "unit_amount": 26500, "min_quantity": 1, "max_quantity": 1, "grants": "access"},
     {"code": "org_funded", "name": "Organisation-funded", "audience": "A learner whose employer pays",
      "unit_amount": 28000, "min_quantity": 1, "max_quantity": 1, "grants": "access"},
@@ -54,6 +52,11 @@ def tiers_for(module_id: int) -> list[PriceTier]:
     ))
 
 
+def module_prices(module: Module) -> dict[str, list[dict]]:
+    """The catalogue's module page part (see ``module_page_parts`` in create_app): the pricing box's tiers."""
+    return {"price_tiers": [tier_summary(tier) for tier in tiers_for(module.id)]}
+
+
 def tier_summary(tier: PriceTier) -> dict:
     """A tier as plain data, for pages that cache it (prices are content: an import bumps the revision)."""
     return {
@@ -72,12 +75,6 @@ def tier_rule(tier: PriceTier) -> str:
         return "Per learner and module"
     rule = f"1 seat, {tier.access_days} days of access"
     return f"{rule}; receipt in your organisation's name" if tier.code == "org_funded" else rule
-
-
-def format_money(cents: int, currency: str = "usd") -> str:
-    symbol = {"usd": "$", "eur": "€", "gbp": "£"}.get(currency, "")
-    amount = f"{cents / 100:,.2f}".removesuffix(".00")
-    return f"{symbol}{amount}" if symbol else f"{amount} {currency.upper()}"
 
 
 def tier_on_sale(module_slug: str, tier_code: str) -> PriceTier | None:
@@ -169,7 +166,7 @@ def open_certificate_order(user_id: int, module_id: int, now: datetime | None = 
     )
 
 
-def check_no_open_certificate_checkout(user, module_id: int, gateway: Gateway) -> None:
+def check_no_open_certificate_checkout(user, module_id: int, gateway: PaymentGateway) -> None:
     """Refuse a second checkout for the certificate while one is open, so it cannot be paid twice.
 
     The provider is asked about the open order's session: an expired one no longer counts, a paid one is being
@@ -202,7 +199,7 @@ def _line(tier: PriceTier, position: int, quantity: int) -> OrderLine:
                      amount_total=tier.unit_amount * quantity)
 
 
-def start_checkout(user, tier: PriceTier, choice: CheckoutChoice, gateway: Gateway, *,
+def start_checkout(user, tier: PriceTier, choice: CheckoutChoice, gateway: PaymentGateway, *,
                    success_url: str, cancel_url: str) -> StartedCheckout:
     """Open a Checkout Session for the choice and record the pending order that it will fulfil.
 
@@ -257,44 +254,3 @@ def orders_of(user_id: int) -> list[Order]:
         select(Order).where(Order.user_id == user_id).order_by(Order.created_at.desc(), Order.id.desc())
         .options(selectinload(Order.lines), selectinload(Order.module))
     ))
-
-
-@dataclass(frozen=True)
-class ModuleAccess:
-    """A module on "My learning": the access window around now (or the last one), and the certificate."""
-
-    module: Module
-    starts: datetime
-    ends: datetime
-    active: bool
-    days_left: int
-    has_certificate: bool
-
-
-def learning_overview(user_id: int, now: datetime | None = None) -> list[ModuleAccess]:
-    now = now or utcnow()
-    entitlements = db.session.scalars(
-        select(Entitlement).where(Entitlement.user_id == user_id, Entitlement.revoked_at.is_(None))
-        .options(selectinload(Entitlement.module).selectinload(Module.lectures))
-    )
-    by_module: dict[int, dict[str, list[Entitlement]]] = {}
-    for entitlement in entitlements:
-        by_module.setdefault(entitlement.module_id, {}).setdefault(entitlement.kind, []).append(entitlement)
-    overview = []
-    for kinds in by_module.values():
-        access = kinds.get("access")
-        if not access:
-            continue
-        current = [e for e in access if as_utc(e.valid_until) > now] or access
-        ends = max(as_utc(e.valid_until) for e in current)
-        active = any(as_utc(e.valid_from) <= now < as_utc(e.valid_until) for e in current)
-        certificates = kinds.get("certificate", [])
-        overview.append(ModuleAccess(
-            module=access[0].module,
-            starts=min(as_utc(e.valid_from) for e in current),
-            ends=ends,
-            active=active,
-            days_left=max(0, math.ceil((ends - now).total_seconds() / 86400)),
-            has_certificate=any(as_utc(e.valid_until) > now for e in certificates),
-        ))
-    return sorted(overview, key=lambda item: (not item.active, item.module.title))

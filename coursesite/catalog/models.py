@@ -1,11 +1,12 @@
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import JSON, Boolean, CheckConstraint, Float, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from coursesite.caching import CachedContent
-from coursesite.extensions import db
-from coursesite.models_base import TimestampMixin
+from coursesite.models_base import Model, TimestampMixin
 
 LECTURE_KINDS = {
     "video_lecture": "Video lecture",
@@ -16,7 +17,7 @@ LECTURE_KINDS = {
 LEVELS = ("introductory", "intermediate", "advanced")
 
 
-class Module(CachedContent, TimestampMixin, db.Model):
+class Module(CachedContent, TimestampMixin, Model):
     __tablename__ = "modules"
     __table_args__ = (
         CheckConstraint(f"level IN {LEVELS!r}", name="level"),
@@ -69,7 +70,7 @@ class Module(CachedContent, TimestampMixin, db.Model):
         return f"<Module {self.slug}>"
 
 
-class Speaker(CachedContent, TimestampMixin, db.Model):
+class Speaker(CachedContent, TimestampMixin, Model):
     __tablename__ = "speakers"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -90,7 +91,7 @@ class Speaker(CachedContent, TimestampMixin, db.Model):
         return f"{self.name}, {self.credentials}" if self.credentials else self.name
 
 
-class Resource(CachedContent, db.Model):
+class Resource(CachedContent, Model):
     """An extra resource recommended with a speaker (a book, article, video or website)."""
 
     __tablename__ = "resources"
@@ -106,7 +107,7 @@ class Resource(CachedContent, db.Model):
     speaker: Mapped[Speaker] = relationship(back_populates="resources")
 
 
-class Lecture(CachedContent, TimestampMixin, db.Model):
+class Lecture(CachedContent, TimestampMixin, Model):
     __tablename__ = "lectures"
     __table_args__ = (
         UniqueConstraint("module_id", "slug"),
@@ -130,7 +131,7 @@ class Lecture(CachedContent, TimestampMixin, db.Model):
     captions_path: Mapped[str] = mapped_column(String(255))
     slides_path: Mapped[str | None] = mapped_column(String(255))
     # The transcript: [{"start": s, "end": s, "speaker": name | None, "text": str}, ...] derived from the captions.
-    cues: Mapped[list[dict]] = mapped_column(JSON, default=list)
+    cues: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
 
     module: Mapped[Module] = relationship(back_populates="lectures")
     speaker_links: Mapped[list[LectureSpeaker]] = relationship(
@@ -146,18 +147,19 @@ class Lecture(CachedContent, TimestampMixin, db.Model):
         return LECTURE_KINDS[self.kind]
 
 
-class LectureSpeaker(CachedContent, db.Model):
+class LectureSpeaker(CachedContent, Model):
     __tablename__ = "lecture_speakers"
 
     lecture_id: Mapped[int] = mapped_column(ForeignKey("lectures.id", ondelete="CASCADE"), primary_key=True)
-    speaker_id: Mapped[int] = mapped_column(ForeignKey("speakers.id", ondelete="RESTRICT"), primary_key=True, index=True)
+    speaker_id: Mapped[int] = mapped_column(ForeignKey("speakers.id", ondelete="RESTRICT"), primary_key=True,
+                                            index=True)
     position: Mapped[int] = mapped_column(Integer)
 
     lecture: Mapped[Lecture] = relationship(back_populates="speaker_links")
     speaker: Mapped[Speaker] = relationship(back_populates="lecture_links")
 
 
-class StudyGuide(CachedContent, TimestampMixin, db.Model):
+class StudyGuide(CachedContent, TimestampMixin, Model):
     __tablename__ = "study_guides"
     __table_args__ = (UniqueConstraint("module_id", "slug"),)
 
@@ -172,7 +174,7 @@ class StudyGuide(CachedContent, TimestampMixin, db.Model):
     module: Mapped[Module] = relationship(back_populates="guides")
 
 
-class GlossaryTerm(CachedContent, db.Model):
+class GlossaryTerm(CachedContent, Model):
     __tablename__ = "glossary_terms"
     __table_args__ = (UniqueConstraint("module_id", "slug"),)
 
@@ -187,7 +189,7 @@ class GlossaryTerm(CachedContent, db.Model):
     module: Mapped[Module] = relationship(back_populates="glossary")
 
 
-class Reference(CachedContent, db.Model):
+class Reference(CachedContent, Model):
     """A bibliography entry of a module."""
 
     __tablename__ = "references"

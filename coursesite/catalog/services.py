@@ -1,15 +1,14 @@
 """Catalogue queries for the public pages."""
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from math import ceil
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import selectinload
 
-from coursesite.catalog.models import (
-    LECTURE_KINDS, Lecture, LectureSpeaker, Module, Speaker,
-)
+from coursesite.catalog.models import LECTURE_KINDS, Lecture, LectureSpeaker, Module, Speaker
 from coursesite.extensions import db
 
 CE_HOUR_BANDS = {"short": (0, 6.0), "medium": (6.0, 12.0), "long": (12.0, 1000.0)}
@@ -29,16 +28,17 @@ class CatalogFilters:
     page: int = 1
 
     @classmethod
-    def from_args(cls, args) -> CatalogFilters:
+    def from_args(cls, args: Mapping[str, str]) -> CatalogFilters:
         """Unknown filter values are ignored rather than rejected: a stale link still shows the catalogue."""
         hours = args.get("hours", "")
         kind = args.get("format", "")
         speaker = args.get("speaker", "")[:80]
-        page = args.get("page", "")
-        page = int(page) if page.isascii() and page.isdigit() and len(page) <= 5 and 1 <= int(page) <= MAX_PAGE else 1
+        raw_page = args.get("page", "")
+        page = int(raw_page) if raw_page.isascii() and raw_page.isdigit() and len(raw_page) <= 5 \
+            and 1 <= int(raw_page) <= MAX_PAGE else 1
         return cls(hours if hours in CE_HOUR_BANDS else "", kind if kind in LECTURE_KINDS else "", speaker, page)
 
-    def query_args(self, **changes) -> dict[str, str | int]:
+    def query_args(self, **changes: str | int) -> dict[str, str | int]:
         """The filters as URL parameters (without the empty ones and page 1), for links that keep them."""
         values = {"hours": self.hours, "format": self.kind, "speaker": self.speaker, "page": self.page, **changes}
         return {key: value for key, value in values.items() if value and not (key == "page" and value == 1)}
@@ -54,7 +54,7 @@ class CatalogPage:
 
 def catalog_page(filters: CatalogFilters, page_size: int = CATALOG_PAGE_SIZE) -> CatalogPage | None:
     """One page of the modules the filters select, title order; None for a page past the last."""
-    total = db.session.scalar(_published(filters).with_only_columns(func.count(Module.id)).order_by(None))
+    total = db.session.scalar(_published(filters).with_only_columns(func.count(Module.id)).order_by(None)) or 0
     pages = max(ceil(total / page_size), 1)
     if filters.page > pages:
         return None
@@ -66,7 +66,7 @@ def published_modules(filters: CatalogFilters) -> list[Module]:
     return list(db.session.scalars(_published(filters)))
 
 
-def _published(filters: CatalogFilters):
+def _published(filters: CatalogFilters) -> Select[Module]:
     query = (
         select(Module)
         .where(Module.published.is_(True))
@@ -106,6 +106,22 @@ def published_module(slug: str) -> Module | None:
         )
     )
     return db.session.scalar(query)
+
+
+def all_modules() -> list[Module]:
+    """Every module, published or not, by title: for staff choosing one."""
+    return list(db.session.scalars(select(Module).order_by(Module.title)))
+
+
+def modules_with_lectures(module_ids: Collection[int]) -> dict[int, Module]:
+    """The modules with these ids (published or not: a learner keeps what they bought) by id, their lectures loaded
+    in order; two queries however many."""
+    if not module_ids:
+        return {}
+    modules = db.session.scalars(
+        select(Module).where(Module.id.in_(module_ids)).options(selectinload(Module.lectures))
+    )
+    return {module.id: module for module in modules}
 
 
 def speaker_page(slug: str) -> tuple[Speaker, list[Lecture]] | None:

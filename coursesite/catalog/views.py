@@ -1,18 +1,33 @@
 """Public catalogue pages: home, catalogue with filters, module page, speaker page."""
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
+from typing import Any
 
-from flask import Blueprint, abort, render_template, request, session
+from flask import Blueprint, abort, current_app, render_template, request, session
+from flask.blueprints import BlueprintSetupState
 from flask_login import current_user
 from markupsafe import Markup
 
 from coursesite.caching import cached
-from coursesite.extensions import limiter
 from coursesite.catalog import services
+from coursesite.catalog.models import LECTURE_KINDS, Module
 from coursesite.catalog.services import CE_HOUR_LABELS, CatalogFilters
+from coursesite.extensions import limiter
+from coursesite.permissions import public
 
 bp = Blueprint("catalog", __name__)
+
+ModulePagePart = Callable[[Module], dict[str, Any]]
+"""What a package above the catalogue adds to a module's page (billing: its prices), listed by ``create_app`` in
+``app.extensions["module_page_parts"]``. Called with the module while its page is rendered for the cache, so a part
+returns plain data that depends on content only (an import bumps the content revision), never on who is looking."""
+
+
+@bp.record_once
+def register_template_names(state: BlueprintSetupState) -> None:
+    """Names any template may use (coursesite/templating.py, shared by every package, imports no feature)."""
+    state.app.jinja_env.globals["lecture_kinds"] = LECTURE_KINDS
 
 
 @limiter.request_filter
@@ -44,6 +59,7 @@ def render_page(key: str | None, template: str, context: Callable[[], dict | Non
 
 
 @bp.get("/")
+@public
 def home():
     return render_page("home", "catalog/home.html", lambda: {"body": Markup(cached("home", lambda: render_template(
         "catalog/_home_body.html", modules=services.published_modules(CatalogFilters())
@@ -57,6 +73,7 @@ def _catalog_speakers() -> list[tuple[str, str]]:
 
 
 @bp.get("/catalog")
+@public
 def catalog():
     filters = CatalogFilters.from_args(request.args)
 
@@ -84,7 +101,16 @@ def _module_page(slug: str) -> dict | None:
     if module is None:
         return None
     return {"title": module.title, "summary": module.subtitle,
-            "body": render_template("catalog/_module_body.html", module=module)}
+            "body": render_template("catalog/_module_body.html", module=module, **module_page_parts(module))}
+
+
+def module_page_parts(module: Module) -> dict[str, Any]:
+    """The values the packages above the catalogue add to the module page (see :data:`ModulePagePart`)."""
+    values: dict[str, Any] = {}
+    parts: list[ModulePagePart] = current_app.extensions["module_page_parts"]
+    for part in parts:
+        values.update(part(module))
+    return values
 
 
 def _speaker_page(slug: str) -> dict | None:
@@ -107,10 +133,12 @@ def render_cached_page(key: str, compute, template: str):
 
 
 @bp.get("/modules/<slug>")
+@public
 def module(slug: str):
     return render_cached_page(f"module:{slug}", lambda: _module_page(slug), "catalog/module.html")
 
 
 @bp.get("/speakers/<slug>")
+@public
 def speaker(slug: str):
     return render_cached_page(f"speaker:{slug}", lambda: _speaker_page(slug), "catalog/speaker.html")

@@ -1,1 +1,1 @@
-"""The lecture player, media delivery, progress and search."""
+"""The learner's pages: "My learning", the lecture player, media delivery, progress and search."""

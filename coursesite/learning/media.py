@@ -10,12 +10,12 @@ import mimetypes
 from pathlib import Path
 from urllib.parse import quote
 
-from flask import Blueprint, abort, current_app, send_from_directory
+from flask import Blueprint, Response, abort, current_app, send_from_directory
 
 from coursesite.billing.access import can_watch
-from coursesite.billing.gating import Refused, requires_module_access
 from coursesite.catalog.models import Lecture
 from coursesite.learning.services import is_speaker_photo, lectures_for_file
+from coursesite.permissions import Refused, public, requires_module_access
 
 bp = Blueprint("media", __name__, url_prefix="/media")
 # Browsers only load caption tracks served as text/vtt; Python's table may not know the suffix.
@@ -27,7 +27,7 @@ PUBLIC_MAX_AGE = 86400
 PRIVATE_MAX_AGE = 3600
 
 
-def deliver(path: str, *, public: bool):
+def deliver(path: str, *, public: bool) -> Response:
     """Send a stored file, or hand it to the front web server when ``MEDIA_DELIVERY=x-accel``.
 
     ``path`` must come from the database (see the module docstring), never straight from the URL.
@@ -63,7 +63,8 @@ def may_watch_any(user, lectures: list[Lecture]) -> bool:
 
 
 @bp.get("/speakers/<name>")
-def speaker_photo(name: str):
+@public  # speaker photos appear on the public catalogue pages
+def speaker_photo(name: str) -> Response:
     path = f"speakers/{name}"
     if not _may_name_a_stored_file(name) or not is_speaker_photo(path):
         abort(404)
@@ -78,5 +79,5 @@ def lecture_file_gate(user, name: str) -> list[Lecture] | Refused:
 
 @bp.get("/lectures/<name>")
 @requires_module_access(lecture_file_gate)
-def lecture_file(lectures: list[Lecture], name: str):
+def lecture_file(lectures: list[Lecture], name: str) -> Response:
     return deliver(f"lectures/{name}", public=any(lecture.preview for lecture in lectures))

@@ -1,13 +1,28 @@
-"""The lecture page: player with captions, interactive transcript, notes and slides."""
+"""The learner's pages: "My learning", and the lecture page (player with captions, interactive transcript, notes and
+slides)."""
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, render_template, url_for
+from flask_login import current_user
 
+from coursesite.accounts.models import User
 from coursesite.billing.access import can_watch
-from coursesite.billing.gating import Refused, requires_module_access
+from coursesite.learning.overview import learning_overview
 from coursesite.learning.services import LecturePlace, find_lecture
+from coursesite.permissions import Refused, login_required, requires_module_access
 
 bp = Blueprint("learning", __name__)
+
+
+@bp.get("/learning")
+@login_required
+def overview():
+    return render_template("learning/overview.html", modules=learning_overview(current_user.id))
+
+
+def learning_landing_page(_user: User) -> str:
+    """Where learners land after logging in: the modules they can use."""
+    return url_for("learning.overview")
 
 
 def lecture_gate(user, slug: str, lecture_slug: str) -> LecturePlace | Refused:

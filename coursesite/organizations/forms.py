@@ -6,9 +6,9 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length
 
-from coursesite.accounts.forms import printable_text, stored_length
 from coursesite.organizations.lists import MAX_BYTES
 from coursesite.organizations.models import ORGANIZATION_NAME_MAX
+from coursesite.text import printable_text, stored_length
 
 
 def _licence_field(**kwargs) -> SelectField:

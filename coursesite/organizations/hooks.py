@@ -9,13 +9,13 @@ from sqlalchemy import select
 
 from coursesite.accounts.audit import record
 from coursesite.accounts.models import User
-from coursesite.accounts.services import clean_text
 from coursesite.billing.hooks import seat_order_paid, seat_order_refunded
 from coursesite.billing.models import Order, OrderLine
 from coursesite.extensions import db
 from coursesite.models_base import as_utc, utcnow
 from coursesite.organizations.models import ORGANIZATION_NAME_MAX, Organization, OrganizationMember, SeatLicence
 from coursesite.organizations.services import create_licence, shrink_licence
+from coursesite.text import clean_text
 
 
 def kind_for(line: OrderLine) -> str:

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 
 from coursesite.accounts.models import FULL_NAME_MAX
-from coursesite.accounts.services import AccountError, clean_text, is_printable, validated_email
+from coursesite.text import InvalidEmail, clean_text, is_printable, validated_email
 
 MAX_ROWS = 1000
 MAX_BYTES = 256 * 1024
@@ -47,7 +47,7 @@ def _quoted(raw: str) -> str:
 def _address(line: int, raw: str, errors: list[str]) -> str | None:
     try:
         return validated_email(raw)
-    except AccountError:
+    except InvalidEmail:
         errors.append(f"line {line}: '{_quoted(raw)}' is not a valid email address")
         return None
 
@@ -110,8 +110,8 @@ def read_csv(data: bytes) -> list[Invitee]:
         email_at = next((columns.index(name) for name in EMAIL_COLUMNS if name in columns), None)
         name_at = next((columns.index(name) for name in NAME_COLUMNS if name in columns), None)
         if email_at is None:
-            raise ListRefused(["The first line must name the columns, one of them \"email\" (and optionally "
-                               "\"full_name\"), e.g. email,full_name"])
+            raise ListRefused([("The first line must name the columns, one of them \"email\" (and optionally "
+                                "\"full_name\"), e.g. email,full_name")])
         errors: list[str] = []
         invitees: list[Invitee] = []
         rows = 0

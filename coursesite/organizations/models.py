@@ -11,10 +11,10 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from coursesite.accounts.models import EMAIL_MAX, FULL_NAME_MAX, User
+from coursesite.accounts.models import FULL_NAME_MAX, User
 from coursesite.catalog.models import Module
-from coursesite.extensions import db
-from coursesite.models_base import TimestampMixin, utcnow
+from coursesite.models_base import Model, TimestampMixin, utcnow
+from coursesite.text import EMAIL_MAX
 
 ORGANIZATION_KINDS = ("institution", "teaching")
 MEMBER_ROLES = ("admin", "instructor")
@@ -24,7 +24,7 @@ HELD_STATUSES = ("invited", "active")  # statuses that occupy a seat
 ORGANIZATION_NAME_MAX = 200
 
 
-class Organization(TimestampMixin, db.Model):
+class Organization(TimestampMixin, Model):
     __tablename__ = "organizations"
     __table_args__ = (CheckConstraint(f"kind IN {ORGANIZATION_KINDS!r}", name="kind"),)
 
@@ -46,7 +46,7 @@ class Organization(TimestampMixin, db.Model):
         return f"<Organization {self.id} {self.kind}>"
 
 
-class OrganizationMember(TimestampMixin, db.Model):
+class OrganizationMember(TimestampMixin, Model):
     """Who runs an organisation: admins manage seats, instructors follow them."""
 
     __tablename__ = "organization_members"
@@ -64,7 +64,7 @@ class OrganizationMember(TimestampMixin, db.Model):
     user: Mapped[User] = relationship()
 
 
-class SeatLicence(TimestampMixin, db.Model):
+class SeatLicence(TimestampMixin, Model):
     """``seats`` seats of one module for a period; a refund lowers ``seats`` (never below the seats kept)."""
 
     __tablename__ = "seat_licences"
@@ -92,7 +92,7 @@ class SeatLicence(TimestampMixin, db.Model):
         return f"<SeatLicence {self.id} org={self.organization_id} seats={self.seats}>"
 
 
-class Seat(TimestampMixin, db.Model):
+class Seat(TimestampMixin, Model):
     """One person's place on a licence: invited by email, active once accepted, revoked by an admin or a refund.
 
     ``invitation_nonce`` goes into the signed invitation link; a resend or a revocation replaces it, so older links

@@ -20,16 +20,21 @@ from coursesite import mail
 from coursesite.accounts import tokens
 from coursesite.accounts.audit import record
 from coursesite.accounts.models import User
-from coursesite.accounts.services import clean_text, is_printable
 from coursesite.accounts.tokens import TokenError, TokenPurpose
-from coursesite.billing.access import grant_seat_access, revoke_entitlement
-from coursesite.billing.models import Entitlement
+from coursesite.billing.access import grant_seat_access, revoke_source
 from coursesite.extensions import db
 from coursesite.models_base import as_utc, lock_row, utcnow
 from coursesite.organizations.lists import Invitee
 from coursesite.organizations.models import (
-    HELD_STATUSES, ORGANIZATION_NAME_MAX, Organization, OrganizationMember, Seat, SeatLicence,
+    HELD_STATUSES,
+    ORGANIZATION_NAME_MAX,
+    Organization,
+    OrganizationMember,
+    Seat,
+    SeatLicence,
 )
+from coursesite.permissions import Right, has_right
+from coursesite.text import clean_text, is_printable
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +68,7 @@ def organization_for(user: User, organization_id: int) -> OrganizationAccess | N
         return None
     role = db.session.scalar(select(OrganizationMember.role).where(
         OrganizationMember.organization_id == organization_id, OrganizationMember.user_id == user.id))
-    if role is None and user.has_role("admin"):
+    if role is None and has_right(user, Right.MANAGE_ORGANIZATIONS):
         role = "staff"
     return OrganizationAccess(organization, role) if role else None
 
@@ -286,7 +291,7 @@ def _mail_invitation(seat: Seat, organization: Organization, licence: SeatLicenc
                   licence=licence, module=licence.module, inviter=actor,
                   accept_url=mail.link("organizations.invitation", token=invitation_token(seat)),
                   valid_for=SEAT_INVITATION.validity)
-    except Exception:  # noqa: BLE001 - any transport failure; the admin sees it and can resend
+    except Exception:
         log.exception("Could not mail the invitation of seat %s", seat.id)
         return False
     return True
@@ -319,10 +324,7 @@ def take_back_seat(seat: Seat, reason: str, now: datetime) -> None:
     seat.status = "revoked"
     seat.revoked_at = now
     seat.invitation_nonce = new_nonce()
-    for entitlement in db.session.scalars(select(Entitlement).where(
-            Entitlement.source == "seat", Entitlement.source_ref == seat.entitlement_ref,
-            Entitlement.revoked_at.is_(None))):
-        revoke_entitlement(entitlement, reason, now)
+    revoke_source("seat", seat.entitlement_ref, reason, now)
 
 
 def revoke(organization: Organization, seat: Seat, actor: User) -> None:
@@ -422,8 +424,8 @@ def accept(token: str, user: User) -> Seat:
     return seat
 
 
-def seat_entitlement(seat: Seat, now: datetime) -> Entitlement:
+def seat_entitlement(seat: Seat, now: datetime) -> None:
     """The access a seat gives from ``now`` until its licence ends (no commit; for the demo loader). Billing writes it,
     under the holder's lock (``billing.access.grant_seat_access``)."""
-    return grant_seat_access(seat.user_id, seat.licence.module_id, until=seat.licence.valid_until,
-                             source_ref=seat.entitlement_ref, now=now)
+    grant_seat_access(seat.user_id, seat.licence.module_id, until=seat.licence.valid_until,
+                      source_ref=seat.entitlement_ref, now=now)

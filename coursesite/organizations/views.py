@@ -6,15 +6,18 @@ that is not theirs. Only the organisation's admins invite, revoke and resend.
 from __future__ import annotations
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
+from flask_login import current_user
 from wtforms import SelectChoice
 
+from coursesite.accounts.models import User
 from coursesite.accounts.tokens import TokenError
 from coursesite.models_base import utcnow
 from coursesite.organizations import lists, services
 from coursesite.organizations.forms import AcceptForm, InviteForm, RenameForm, SeatActionForm, UploadForm
 from coursesite.organizations.lists import ListRefused
+from coursesite.organizations.models import Seat
 from coursesite.organizations.services import InviteOutcome, OrganizationAccess, SeatError
+from coursesite.permissions import Right, has_right, login_required, public
 
 bp = Blueprint("organizations", __name__, url_prefix="/organizations")
 # Ids in URLs stop at the largest primary key the databases hold (PostgreSQL ``integer``): a larger number is a 404
@@ -36,6 +39,15 @@ def is_organization_member() -> bool:
     """For the account navigation ("My organisations"): does the logged-in user run or follow an organisation, or
     hold a seat (which ``/organizations`` lists with the organisation that gave it)?"""
     return current_user.is_authenticated and services.has_organization_page(current_user.id)
+
+
+def organization_landing_page(user: User) -> str | None:
+    """Where an organisation's administrators land after logging in: its dashboard, or the list when they run
+    several."""
+    managed = [membership.organization for membership in services.memberships_of(user) if membership.role == "admin"]
+    if len(managed) == 1:
+        return url_for("organizations.dashboard", organization_id=managed[0].id)
+    return url_for("organizations.index") if managed else None
 
 
 def _visible(organization_id: int) -> OrganizationAccess:
@@ -81,7 +93,7 @@ def _render_dashboard(access: OrganizationAccess, *, invite_form: InviteForm | N
 def index():
     return render_template("organizations/index.html", memberships=services.memberships_of(current_user),
                            seats=services.seats_of(current_user),
-                           everyone=services.all_organizations() if current_user.has_role("admin") else [])
+                           everyone=services.all_organizations() if has_right(current_user, Right.MANAGE_ORGANIZATIONS) else [])
 
 
 @bp.get(f"/{ORGANIZATION}")
@@ -156,13 +168,18 @@ def rename(organization_id: int):
     return _render_dashboard(access, rename_form=form, status=422)
 
 
-def _seat_action(organization_id: int, seat_id: int, action, done: str):
+def _managed_seat(organization_id: int, seat_id: int) -> tuple[OrganizationAccess, Seat]:
     access = _managed(organization_id)
-    if not SeatActionForm().validate_on_submit():
-        abort(400)
     seat = services.seat_of(access.organization, seat_id)
     if seat is None:
         abort(404)
+    return access, seat
+
+
+def _seat_action(organization_id: int, seat_id: int, action, done: str):
+    access, seat = _managed_seat(organization_id, seat_id)
+    if not SeatActionForm().validate_on_submit():
+        abort(400)
     try:
         action(access.organization, seat, current_user)
     except SeatError as error:
@@ -172,10 +189,20 @@ def _seat_action(organization_id: int, seat_id: int, action, done: str):
     return redirect(url_for("organizations.dashboard", organization_id=organization_id))
 
 
-@bp.post(f"/{ORGANIZATION}/seats/{SEAT}/revoke")
+@bp.route(f"/{ORGANIZATION}/seats/{SEAT}/revoke", methods=["GET", "POST"])
 @login_required
 def revoke(organization_id: int, seat_id: int):
-    return _seat_action(organization_id, seat_id, services.revoke, "The seat of {email} is revoked; it is free again.")
+    """GET: revoking's second step, with no JavaScript needed: who loses which seat, and a form that POSTs here.
+    POST (from that form): revoke."""
+    if request.method == "POST":
+        return _seat_action(organization_id, seat_id, services.revoke,
+                            "The seat of {email} is revoked; it is free again.")
+    access, seat = _managed_seat(organization_id, seat_id)
+    if seat.status == "revoked":
+        flash(f"The seat of {seat.email} is already revoked.", "info")
+        return redirect(url_for("organizations.dashboard", organization_id=organization_id))
+    return render_template("organizations/revoke.html", organization=access.organization, seat=seat,
+                           form=SeatActionForm())
 
 
 @bp.post(f"/{ORGANIZATION}/seats/{SEAT}/resend")
@@ -185,6 +212,7 @@ def resend(organization_id: int, seat_id: int):
 
 
 @bp.route("/invitations/<token>", methods=["GET", "POST"])
+@public  # the token in the link decides; the page asks visitors to log in or register
 def invitation(token: str):
     """GET: what the invitation offers; POST (logged in with the invited address): take the seat."""
     try:

@@ -7,9 +7,8 @@ Create Date: 2026-11-22 02:38:02.701881
 """
 import secrets
 
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '2425264b6d45'

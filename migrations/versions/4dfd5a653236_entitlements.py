@@ -5,9 +5,8 @@ Revises: c062dbd5082b
 Create Date: 2026-11-22 02:29:28.449568
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '4dfd5a653236'

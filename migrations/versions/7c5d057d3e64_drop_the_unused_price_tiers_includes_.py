@@ -7,9 +7,8 @@ Revises: b5e1c0a9d2f4
 Create Date: 2026-11-22 03:31:57.196336
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '7c5d057d3e64'

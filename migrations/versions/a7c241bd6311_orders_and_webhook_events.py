@@ -5,9 +5,8 @@ Revises: 2425264b6d45
 Create Date: 2026-11-22 02:40:49.788534
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'a7c241bd6311'

@@ -8,9 +8,8 @@ Revises: 7c5d057d3e64
 Create Date: 2026-12-02 04:21:12.991581
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'b471af22abe0'

@@ -1,13 +1,12 @@
 """catalogue, price tiers, question bank and users
 
 Revision ID: c062dbd5082b
-Revises: 
+Revises:
 Create Date: 2026-11-22 02:27:08.700074
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'c062dbd5082b'

@@ -14,9 +14,8 @@ Create Date: 2026-12-02 09:00:00.000000
 """
 import secrets
 
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'c3f1a9e2b7d4'
@@ -32,10 +31,10 @@ POSTGRES_UP = [
         RAISE EXCEPTION '{APPEND_ONLY_MESSAGE}: % refused', TG_OP;
     END
     $$""",
-    "CREATE TRIGGER audit_events_append_only BEFORE UPDATE OR DELETE ON audit_events "
-    "FOR EACH ROW EXECUTE FUNCTION audit_events_append_only()",
-    "CREATE TRIGGER audit_events_no_truncate BEFORE TRUNCATE ON audit_events "
-    "FOR EACH STATEMENT EXECUTE FUNCTION audit_events_append_only()",
+    ("CREATE TRIGGER audit_events_append_only BEFORE UPDATE OR DELETE ON audit_events "
+     "FOR EACH ROW EXECUTE FUNCTION audit_events_append_only()"),
+    ("CREATE TRIGGER audit_events_no_truncate BEFORE TRUNCATE ON audit_events "
+     "FOR EACH STATEMENT EXECUTE FUNCTION audit_events_append_only()"),
 ]
 POSTGRES_DOWN = [
     "DROP TRIGGER IF EXISTS audit_events_no_truncate ON audit_events",
@@ -43,10 +42,10 @@ POSTGRES_DOWN = [
     "DROP FUNCTION IF EXISTS audit_events_append_only()",
 ]
 SQLITE_UP = [
-    f"CREATE TRIGGER audit_events_no_update BEFORE UPDATE ON audit_events "
-    f"BEGIN SELECT RAISE(ABORT, '{APPEND_ONLY_MESSAGE}: UPDATE refused'); END",
-    f"CREATE TRIGGER audit_events_no_delete BEFORE DELETE ON audit_events "
-    f"BEGIN SELECT RAISE(ABORT, '{APPEND_ONLY_MESSAGE}: DELETE refused'); END",
+    ("CREATE TRIGGER audit_events_no_update BEFORE UPDATE ON audit_events "
+     f"BEGIN SELECT RAISE(ABORT, '{APPEND_ONLY_MESSAGE}: UPDATE refused'); END"),
+    ("CREATE TRIGGER audit_events_no_delete BEFORE DELETE ON audit_events "
+     f"BEGIN SELECT RAISE(ABORT, '{APPEND_ONLY_MESSAGE}: DELETE refused'); END"),
 ]
 SQLITE_DOWN = [
     "DROP TRIGGER IF EXISTS audit_events_no_delete",

@@ -10,7 +10,6 @@ Create Date: 2026-12-02 05:05:00
 """
 from alembic import op
 
-
 # revision identifiers, used by Alembic.
 revision = 'f4d2a8c1e6b3'
 down_revision = 'c3f1a9e2b7d4'

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from coursesite.accounts.services import ADDRESS_MAIL_LIMIT
+from coursesite.accounts.addresses import ADDRESS_MAIL_LIMIT
 from coursesite.extensions import limiter
-from tests.accounts.conftest import CSRF_INPUT, ZOE, login, reload
 from tests.accounts.test_account_pages import change_email, change_link
 from tests.accounts.test_registration import register
+from tests.factories import ZOE, make_user
+from tests.support import CSRF_INPUT, reload, submit_login
 
 
 @pytest.fixture
@@ -16,7 +17,7 @@ def app_overrides() -> dict:
     return {"RATELIMIT_ENABLED": True}
 
 
-def test_the_already_registered_notice_goes_at_most_once_an_hour(client, mailbox, make_user):
+def test_the_already_registered_notice_goes_at_most_once_an_hour(client, mailbox):
     owner = make_user("zoe@example.org", full_name=ZOE)
     responses = [register(client, email="ZOE@example.org", follow_redirects=True) for _ in range(3)]
     fresh = register(client, email="someone.new@example.org", follow_redirects=True)
@@ -31,7 +32,7 @@ def test_the_already_registered_notice_goes_at_most_once_an_hour(client, mailbox
 
 
 def test_repeating_an_email_change_within_the_hour_mails_once_and_keeps_the_link(client, mailbox, user):
-    login(client, user.email)
+    submit_login(client, user.email)
     change_email(client, "new@example.org")
     first_link = change_link(mailbox, "new@example.org")
     change_email(client, "new@example.org")

@@ -10,7 +10,8 @@ from sqlalchemy import delete, func, select, update
 from coursesite.accounts.audit import AUDIT_PAGE_SIZE, record
 from coursesite.accounts.models import AppendOnlyError, AuditEvent
 from coursesite.extensions import db
-from tests.accounts.conftest import PASSWORD, csrf_token, login, submit
+from tests.factories import PASSWORD, make_user
+from tests.support import csrf_token, post_form, submit_login
 
 
 def count() -> int:
@@ -83,7 +84,7 @@ def listed(client, query: str | dict) -> str:
 
 def test_the_staff_page_filters_by_action_actor_and_dates(client, user, admin):
     seed(user, admin)
-    login(client, admin.email)  # adds one account.login event for the admin, today
+    submit_login(client, admin.email)  # adds one account.login event for the admin, today
 
     assert rows(listed(client, "")) == 4
     page = listed(client, "action=account.role_changed")
@@ -107,7 +108,7 @@ def test_the_staff_page_filters_by_action_actor_and_dates(client, user, admin):
     ("target=" + "9" * 300, "Field cannot be longer than 254 characters"),
 ])
 def test_bad_filters_pages_and_dates_get_a_message_and_no_500(client, admin, query, message):
-    login(client, admin.email)
+    submit_login(client, admin.email)
     assert message in listed(client, query)
 
 
@@ -115,7 +116,7 @@ def test_the_staff_page_is_paginated_newest_first(client, admin, count_queries):
     db.session.add_all([AuditEvent(actor=admin, action="catalog.edited", target=f"modules:{number}", details={})
                         for number in range(AUDIT_PAGE_SIZE + 5)])
     db.session.commit()
-    login(client, admin.email)
+    submit_login(client, admin.email)
 
     first = client.get("/staff/audit?action=catalog.edited").get_data(as_text=True)
     assert rows(first) == AUDIT_PAGE_SIZE
@@ -132,20 +133,20 @@ def test_the_staff_page_is_paginated_newest_first(client, admin, count_queries):
 
 
 def test_logins_failures_logouts_and_role_changes_are_audited(client, runner, user):
-    login(client, user.email, "not the right one at all")
-    login(client, user.email)
+    submit_login(client, user.email, "not the right one at all")
+    submit_login(client, user.email)
     client.post("/auth/logout", data={"csrf_token": csrf_token(client, "/account")})
     runner.invoke(args=["users", "set-role", user.email, "editor"])
     actions = db.session.scalars(select(AuditEvent.action).order_by(AuditEvent.id)).all()
     assert actions == ["account.login_failed", "account.login", "account.logout", "account.role_changed"]
 
 
-def test_the_staff_page_filters_by_target_user_email_or_id(client, user, admin, make_user):
+def test_the_staff_page_filters_by_target_user_email_or_id(client, user, admin):
     seed(user, admin)
     other = make_user("other@example.org")
     db.session.add(AuditEvent(actor=other, action="account.login", target=f"users:{other.id}", details={}))
     db.session.commit()
-    login(client, admin.email)
+    submit_login(client, admin.email)
 
     by_email = listed(client, {"target": "ADA@ｅxample.org"})
     assert rows(by_email) == 2 and f"users:{other.id}" not in by_email
@@ -168,10 +169,10 @@ def test_the_database_itself_refuses_to_change_or_remove_audit_events(app, user)
 
 
 def test_deleting_an_account_changes_no_audit_event(client, user):
-    login(client, user.email)
+    submit_login(client, user.email)
     before = [(event.id, event.action, event.ip_address, event.details)
               for event in db.session.scalars(select(AuditEvent).order_by(AuditEvent.id))]
-    response = submit(client, "/account/delete", {"current_password": PASSWORD, "understood": "y"})
+    response = post_form(client, "/account/delete", {"current_password": PASSWORD, "understood": "y"})
     assert response.status_code == 302, "deletion never needs to update the append-only log"
     db.session.expire_all()
     after = [(event.id, event.action, event.ip_address, event.details)

@@ -8,7 +8,7 @@ from email.headerregistry import Address
 import pytest
 
 from coursesite import mail
-from tests.accounts.conftest import ZOE
+from tests.factories import ZOE
 
 
 class Person:
@@ -56,3 +56,32 @@ def test_the_development_config_uses_the_outbox_without_a_mail_server(monkeypatc
 
     assert DevelopmentConfig.MAIL_OUTBOX.endswith("instance/outbox")
     assert TestingConfig.MAIL_OUTBOX is None and TestingConfig.MAIL_SERVER is None
+
+
+def test_the_outbox_keeps_each_mail_decoded_so_its_links_copy_whole(app, tmp_path, caplog):
+    """An .eml is quoted-printable: a long link is cut at a soft line break ("…=") when copied from it."""
+    app.config.update(MAIL_SERVER=None, MAIL_OUTBOX=str(tmp_path / "outbox"))
+    long_link = "http://127.0.0.1:5000/auth/confirm/" + "Zm9v" * 40
+    with caplog.at_level(logging.INFO, logger=app.logger.name):
+        mail.send("ada@example.org", "Confirm your email address", "confirm_email", user=Person(),
+                  confirm_url=long_link, valid_for="3 days")
+    (saved,) = (tmp_path / "outbox").glob("*-confirm_email.eml")
+    assert long_link not in saved.read_text(), "the .eml itself is quoted-printable"
+    assert long_link in saved.with_suffix(".txt").read_text(encoding="utf-8")
+    assert f'href="{long_link}"' in saved.with_suffix(".html").read_text(encoding="utf-8")
+    assert f"\n  {long_link}" in caplog.text and str(saved.with_suffix(".txt")) in caplog.text
+
+
+def test_development_logs_at_info_on_the_console_even_under_flask_run(tmp_path):
+    """`flask run` without --debug leaves Flask's logger at WARNING; development sets INFO, so the links show."""
+    from coursesite import create_app
+
+    app = create_app("development", {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'dev.db'}"})
+    app.debug = False  # what `flask run` does without --debug
+    assert app.logger.getEffectiveLevel() == logging.INFO
+    assert app.logger.handlers or logging.getLogger().handlers
+
+
+def test_links_in_a_mail_are_found_whole_and_once():
+    text = "Open http://x.test/a?b=1&c=2. Or (https://x.test/b), then http://x.test/a?b=1&c=2 again."
+    assert mail.links_in(text) == ["http://x.test/a?b=1&c=2", "https://x.test/b"]

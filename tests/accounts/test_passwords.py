@@ -9,16 +9,17 @@ from sqlalchemy import select
 
 from coursesite.accounts import passwords
 from coursesite.accounts.models import AuditEvent
-from coursesite.extensions import db
 from coursesite.accounts.sessions import live_sessions
-from tests.accounts.conftest import PASSWORD, logged_in, login, reload, submit
+from coursesite.extensions import db
+from tests.factories import PASSWORD, make_user
+from tests.support import logged_in, post_form, reload, submit_login
 
 NEW_PASSWORD = "quiet harbour compass 7"
 BASE_URL = "http://127.0.0.1:5000"
 
 
 def request_reset(client, email: str):
-    return submit(client, "/auth/reset", {"email": email})
+    return post_form(client, "/auth/reset", {"email": email})
 
 
 def reset_path(mailbox, email: str) -> str:
@@ -26,7 +27,7 @@ def reset_path(mailbox, email: str) -> str:
 
 
 def choose(client, path: str, password: str = NEW_PASSWORD):
-    return submit(client, path, {"password": password, "password_repeat": password})
+    return post_form(client, path, {"password": password, "password_repeat": password})
 
 
 @pytest.mark.parametrize("password, accepted", [
@@ -80,7 +81,7 @@ def test_an_unknown_address_is_told_there_is_no_account_and_gets_no_reset_link(c
     assert "/auth/reset/" not in mail.text
 
 
-def test_reset_by_mail_sets_the_password_confirms_the_address_and_works_once(client, mailbox, make_user):
+def test_reset_by_mail_sets_the_password_confirms_the_address_and_works_once(client, mailbox):
     user = make_user(confirmed=False)
     request_reset(client, "ADA@example.org")
     mail = mailbox.last_to(user.email)
@@ -98,7 +99,7 @@ def test_reset_by_mail_sets_the_password_confirms_the_address_and_works_once(cli
     reused = client.get(path)
     assert reused.status_code == 400
     assert "already been used" in reused.get_data(as_text=True)
-    replayed_post = submit(client, path, {"password": "another fine passphrase 9",
+    replayed_post = post_form(client, path, {"password": "another fine passphrase 9",
                                           "password_repeat": "another fine passphrase 9"}, page="/auth/login")
     assert replayed_post.status_code == 400
     assert passwords.verify_password(reload(user).password_hash, NEW_PASSWORD)
@@ -134,7 +135,7 @@ def test_a_weak_new_password_is_refused_and_the_link_stays_usable(client, mailbo
 
 def test_a_reset_ends_existing_sessions(app, client, mailbox, user):
     browser = app.test_client()
-    login(browser, user.email, remember="y")
+    submit_login(browser, user.email, remember="y")
     remember = browser.get_cookie("remember_token").value
     request_reset(client, user.email)
     choose(client, reset_path(mailbox, user.email))
@@ -146,8 +147,8 @@ def test_a_reset_ends_existing_sessions(app, client, mailbox, user):
 
 
 def test_changing_the_password_needs_the_current_one(client, user):
-    login(client, user.email)
-    response = submit(client, "/account/password", {
+    submit_login(client, user.email)
+    response = post_form(client, "/account/password", {
         "current_password": "not the right one at all", "password": NEW_PASSWORD, "password_repeat": NEW_PASSWORD})
     assert response.status_code == 200
     assert "Your current password is incorrect." in response.get_data(as_text=True)
@@ -156,13 +157,13 @@ def test_changing_the_password_needs_the_current_one(client, user):
 
 def test_changing_the_password_ends_every_other_session_but_this_one(app, client, mailbox, user):
     other_device = app.test_client()
-    login(other_device, user.email, remember="y")
+    submit_login(other_device, user.email, remember="y")
     remember = other_device.get_cookie("remember_token").value
     stolen_session = other_device.get_cookie("session").value
 
-    login(client, user.email, remember="y")
+    submit_login(client, user.email, remember="y")
     old_cookie_here = client.get_cookie("session").value
-    response = submit(client, "/account/password", {
+    response = post_form(client, "/account/password", {
         "current_password": PASSWORD, "password": NEW_PASSWORD, "password_repeat": NEW_PASSWORD})
     assert response.status_code == 302 and response.headers["Location"] == "/account"
 
@@ -179,8 +180,8 @@ def test_changing_the_password_ends_every_other_session_but_this_one(app, client
 
 
 def test_change_password_form_refuses_a_weak_password(client, user):
-    login(client, user.email)
-    response = submit(client, "/account/password", {
+    submit_login(client, user.email)
+    response = post_form(client, "/account/password", {
         "current_password": PASSWORD, "password": "short", "password_repeat": "short"})
     assert "Use at least 12 characters" in response.get_data(as_text=True)
     assert passwords.verify_password(reload(user).password_hash, PASSWORD)
@@ -188,11 +189,11 @@ def test_change_password_form_refuses_a_weak_password(client, user):
 
 def test_changing_the_password_revokes_every_session_row_and_starts_a_new_one_here(app, client, user):
     other_device = app.test_client()
-    login(other_device, user.email)
-    login(client, user.email)
+    submit_login(other_device, user.email)
+    submit_login(client, user.email)
     before = {row.token_hash for row in live_sessions(user)}
     assert len(before) == 2
-    submit(client, "/account/password", {
+    post_form(client, "/account/password", {
         "current_password": PASSWORD, "password": NEW_PASSWORD, "password_repeat": NEW_PASSWORD})
     db.session.expire_all()
     after = live_sessions(user)
@@ -201,8 +202,8 @@ def test_changing_the_password_revokes_every_session_row_and_starts_a_new_one_he
 
 
 def test_the_new_password_must_differ_from_the_current_one(client, mailbox, user):
-    login(client, user.email)
-    response = submit(client, "/account/password", {
+    submit_login(client, user.email)
+    response = post_form(client, "/account/password", {
         "current_password": PASSWORD, "password": PASSWORD, "password_repeat": PASSWORD})
     assert response.status_code == 200
     assert "That is your current password: choose a new one." in response.get_data(as_text=True)
@@ -214,11 +215,11 @@ def test_the_new_password_must_differ_from_the_current_one(client, mailbox, user
 
 
 def test_a_wrong_current_password_is_audited(client, user):
-    login(client, user.email)
+    submit_login(client, user.email)
     for path, data in (("/account/password", {"password": NEW_PASSWORD, "password_repeat": NEW_PASSWORD}),
                        ("/account/email", {"email": "new@example.org"}),
                        ("/account/delete", {"understood": "y"})):
-        response = submit(client, path, {**data, "current_password": "not the right one at all"})
+        response = post_form(client, path, {**data, "current_password": "not the right one at all"})
         assert response.status_code == 200
     failures = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "account.reauth_failed")
                                   .order_by(AuditEvent.id)).all()
@@ -227,12 +228,12 @@ def test_a_wrong_current_password_is_audited(client, user):
 
 
 def test_changing_the_password_keeps_the_login_choice_not_a_leftover_cookie(app, client, user):
-    login(client, user.email, remember="y")
+    submit_login(client, user.email, remember="y")
     leftover = client.get_cookie("remember_token").value
-    submit(client, "/auth/logout", {})
-    login(client, user.email)  # this time without remember-me; the browser still holds the old cookie
+    post_form(client, "/auth/logout", {})
+    submit_login(client, user.email)  # this time without remember-me; the browser still holds the old cookie
     client.set_cookie("remember_token", leftover)
-    submit(client, "/account/password", {
+    post_form(client, "/account/password", {
         "current_password": PASSWORD, "password": NEW_PASSWORD, "password_repeat": NEW_PASSWORD})
     db.session.expire_all()
     (row,) = live_sessions(user)

@@ -4,9 +4,10 @@ from __future__ import annotations
 import pytest
 
 from coursesite.extensions import db
-from tests.accounts.conftest import PASSWORD, csrf_token
 from tests.clients import IsolatedClient
 from tests.conftest import make_app
+from tests.factories import PASSWORD, make_user
+from tests.support import csrf_token
 
 
 @pytest.fixture
@@ -115,7 +116,7 @@ def reauth_forms(password: str) -> list[tuple[str, dict]]:
             ("/account/delete", {"current_password": password, "understood": "y"})]
 
 
-def test_the_current_password_forms_share_a_limit_per_account(limited_app, user, make_user):
+def test_the_current_password_forms_share_a_limit_per_account(limited_app, user):
     client = client_from(limited_app, "198.51.100.70")
     assert post_form(client, "/auth/login", {"email": user.email, "password": PASSWORD}).status_code == 302
     guesses = [post_account_form(client, path, data).status_code

@@ -9,7 +9,8 @@ from sqlalchemy import func, select
 
 from coursesite.accounts.models import AuditEvent, User
 from coursesite.extensions import db
-from tests.accounts.conftest import PASSWORD, ZOE, submit
+from tests.factories import PASSWORD, ZOE, make_user
+from tests.support import post_form
 
 FORM = {
     "email": "Zoe@Example.org",
@@ -23,7 +24,7 @@ FORM = {
 
 
 def register(client, follow_redirects=False, **changes):
-    return submit(client, "/auth/register", {**FORM, **changes}, follow_redirects=follow_redirects)
+    return post_form(client, "/auth/register", {**FORM, **changes}, follow_redirects=follow_redirects)
 
 
 def user_count() -> int:
@@ -101,7 +102,7 @@ def test_a_tampered_confirmation_link_is_refused(client, mailbox, mangle):
 
 
 def test_a_confirmation_token_for_another_purpose_is_refused(client, mailbox, user):
-    submit(client, "/auth/reset", {"email": user.email})
+    post_form(client, "/auth/reset", {"email": user.email})
     reset_token = mailbox.last_to(user.email).link_to("/auth/reset/").rsplit("/", 1)[1]
     response = client.get(f"/auth/confirm/{reset_token}")
     assert response.status_code == 400
@@ -109,7 +110,7 @@ def test_a_confirmation_token_for_another_purpose_is_refused(client, mailbox, us
 
 
 def test_registering_an_existing_address_in_other_case_mails_its_owner_and_reveals_nothing(
-        client, mailbox, make_user):
+        client, mailbox):
     make_user("zoe@example.org", full_name=ZOE)
     fresh = register(client, email="new.person@example.org")
     existing = register(client, email="ZOE@EXAMPLE.ORG")

@@ -1,18 +1,16 @@
-"""Roles, the role decorator and ``flask users create-admin | set-role``."""
+"""Roles and ``flask users create-admin | set-role`` (what each role may do: tests/test_permissions.py)."""
 from __future__ import annotations
 
 import pytest
 from argon2 import extract_parameters
-from flask_login import login_user
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from werkzeug.exceptions import Forbidden
 
-from coursesite.accounts import passwords, sessions
-from coursesite.accounts.decorators import role_required
+from coursesite.accounts import passwords
 from coursesite.accounts.models import AuditEvent, User
 from coursesite.extensions import db
-from tests.accounts.conftest import PASSWORD, ZOE, login, reload
+from tests.factories import PASSWORD, ZOE, make_user
+from tests.support import reload, submit_login
 
 
 def test_create_admin_reads_a_password_file(runner, tmp_path):
@@ -78,46 +76,14 @@ def test_the_database_refuses_an_unknown_role(app, user):
     db.session.rollback()
 
 
-@pytest.mark.parametrize("role, allowed", [
-    ("learner", False), ("editor", True), ("moderator", False), ("admin", True),
-])
-def test_role_required_admits_the_role_and_admins(app, make_user, role, allowed):
-    person = make_user(f"{role}@example.org", role=role)
-
-    @role_required("editor")
-    def editor_page():
-        return "editing"
-
-    sessions.start(person, remember=False)
-    db.session.commit()
-    with app.test_request_context("/"):
-        login_user(person)
-        if allowed:
-            assert editor_page() == "editing"
-        else:
-            with pytest.raises(Forbidden):
-                editor_page()
-
-
-def test_role_required_sends_visitors_to_login(app):
-    @role_required("admin")
-    def admin_page():
-        return "secret"
-
-    with app.test_request_context("/staff/audit"):
-        response = admin_page()
-        assert response.status_code == 302
-        assert response.headers["Location"].startswith("/auth/login?next=")
-
-
-def test_the_audit_page_is_for_admins_only(client, make_user):
+def test_the_audit_page_is_for_admins_only(client):
     assert client.get("/staff/audit").status_code == 302
     for role in ("learner", "editor", "moderator"):
         person = make_user(f"{role}@example.org", role=role)
         staff_client = client.application.test_client()
-        login(staff_client, person.email)
+        submit_login(staff_client, person.email)
         assert staff_client.get("/staff/audit").status_code == 403
     admin = make_user("boss@example.org", role="admin")
-    login(client, admin.email)
+    submit_login(client, admin.email)
     assert client.get("/staff/audit").status_code == 200
     assert 'href="/staff/audit"' in client.get("/").get_data(as_text=True)

@@ -2,23 +2,14 @@ from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import select
 
-from coursesite.accounts.models import User
-from coursesite.billing.access import access_ends, can_watch, grant_entitlement, has_access, revoke_entitlement
-from coursesite.catalog.models import Lecture, Module
+from coursesite.billing.access import (
+    access_ends, access_windows, can_watch, grant_entitlement, has_access, revoke_entitlement, revoke_source,
+)
+from coursesite.catalog.models import Lecture
 from coursesite.extensions import db
+from tests.factories import make_user, module_id
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=timezone.utc)
-
-
-def make_user(email="learner@example.org", role="learner") -> User:
-    user = User(email=email, password_hash="x", full_name="Zoë Łukasiewicz-Ōtsuka", role=role)
-    db.session.add(user)
-    db.session.commit()
-    return user
-
-
-def module_id(slug="sample-module") -> int:
-    return db.session.scalar(select(Module.id).where(Module.slug == slug))
 
 
 def test_no_entitlement_no_access(app, sample_module):
@@ -73,3 +64,17 @@ def test_lecture_media_is_served_only_to_those_who_may_watch(client, sample_modu
     assert client.get(f"/media/{locked.media_path}").status_code == 404
     assert client.get(f"/media/{locked.captions_path}").status_code == 404
     assert client.get("/media/lectures/../../etc/passwd").status_code == 404
+
+
+def test_revoke_source_revokes_what_one_source_granted_and_closes_the_gap(app, sample_module):
+    user = make_user()
+    grant_entitlement(user.id, module_id(), kind="access", days=30, source="order", source_ref="order-line:1", now=NOW)
+    grant_entitlement(user.id, module_id(), kind="access", days=30, source="order", source_ref="order-line:2", now=NOW)
+    db.session.commit()
+    assert revoke_source("order", "order-line:1", "refund", now=NOW) == 1
+    assert revoke_source("order", "order-line:1", "refund again", now=NOW) == 0  # already revoked
+    assert revoke_source("seat", "order-line:2", "wrong source", now=NOW) == 0
+    db.session.commit()
+    assert access_ends(user.id, module_id(), at=NOW) == NOW + timedelta(days=30)  # the renewal moved to the front
+    (window,) = access_windows(user.id)
+    assert (window.module_id, window.kind, window.source, window.valid_from) == (module_id(), "access", "order", NOW)

@@ -7,8 +7,9 @@ from sqlalchemy import func, select
 from coursesite.billing.access import has_access
 from coursesite.billing.models import Order, PriceTier
 from coursesite.extensions import db
-from tests.billing.conftest import buy, csrf_token, login, make_user, module_id, only_order
 from tests.conftest import make_app
+from tests.factories import make_user, module_id
+from tests.support import BUY_PAGE, buy, csrf_token, login_as, only_order
 
 
 def order_count() -> int:
@@ -103,7 +104,7 @@ def test_single_seat_tiers_ignore_a_tampered_quantity(learner_client, stub, samp
 
 
 def test_a_tier_or_module_not_on_sale_is_404(app, learner_client, stub, sample_module):
-    token = csrf_token(learner_client)
+    token = csrf_token(learner_client, BUY_PAGE)
     assert learner_client.post("/checkout/sample-module/free", data={"csrf_token": token}).status_code == 404
     assert learner_client.post("/checkout/no-module/self_funded", data={"csrf_token": token}).status_code == 404
     db.session.execute(PriceTier.__table__.update().where(PriceTier.code == "teaching").values(active=False))
@@ -169,11 +170,11 @@ def test_pricing_box_buy_forms_lead_to_the_checkout_page(app, learner, sample_mo
     assert '<label for="self_funded-certificate">Add the test and certificate ($50)</label>' in page
     assert "csrf_token" not in page  # the module body is cached for everyone
 
-    review = login(app, learner).get("/checkout/sample-module/institutional?quantity=12")
+    review = login_as(app, learner).get("/checkout/sample-module/institutional?quantity=12")
     assert review.status_code == 200
     html = review.get_data(as_text=True)
     assert 'name="csrf_token"' in html and 'value="12"' in html and "Continue to payment" in html
-    org = login(app, learner).get("/checkout/sample-module/org_funded?add_certificate=y").get_data(as_text=True)
+    org = login_as(app, learner).get("/checkout/sample-module/org_funded?add_certificate=y").get_data(as_text=True)
     assert '<label for="organisation_name">Organisation name</label>' in org
     assert 'checked id="add_certificate" name="add_certificate" type="checkbox"' in org
 
@@ -192,7 +193,7 @@ def limited_app(app, migrated, tmp_path, smtp_server, app_overrides):
 
 
 def test_checkout_posts_are_limited_to_ten_a_minute_per_buyer(limited_app, stub, sample_module):
-    first = login(limited_app, make_user("a@example.org"))
+    first = login_as(limited_app, make_user("a@example.org"))
     url = "/checkout/sample-module/org_funded"
     token = csrf_token(first, url)
     # Refused for the missing organisation name, so no Stripe session is opened: each still counts.
@@ -201,6 +202,6 @@ def test_checkout_posts_are_limited_to_ten_a_minute_per_buyer(limited_app, stub,
     assert "Too many requests" in first.post(url, data={"csrf_token": token}).get_data(as_text=True)
     assert first.get(url).status_code == 200  # reviewing is not limited
     # Another buyer behind the same address is not held back.
-    second = login(limited_app, make_user("b@example.org"))
+    second = login_as(limited_app, make_user("b@example.org"))
     assert second.post(url, data={"csrf_token": csrf_token(second, url)}).status_code == 422
     assert order_count() == 0

@@ -13,7 +13,8 @@ from sqlalchemy import func, select
 from coursesite.billing.access import has_access
 from coursesite.billing.models import Entitlement, WebhookEvent
 from coursesite.extensions import db
-from tests.billing.conftest import buy, login, module_id, only_order
+from tests.factories import module_id
+from tests.support import buy, login_as, only_order
 
 
 def all_at_once(*calls):
@@ -47,7 +48,7 @@ def webhook_call(app, payload: bytes, signature: str):
 
 
 def success_call(app, user, session_id: str):
-    client = login(app, user)  # logged in here: the user object belongs to this thread's session
+    client = login_as(app, user)  # logged in here: the user object belongs to this thread's session
 
     def call():
         return client.get(f"/checkout/success?session_id={session_id}").status_code
@@ -112,7 +113,7 @@ def test_two_purchases_paid_at_the_same_moment_chain_their_windows(app, learner_
 
 def test_a_staff_grant_and_a_purchase_at_the_same_moment_chain(app, learner_client, learner, stub, sample_module):
     """Both take the buyer's lock in grant_entitlement, so neither reads coverage the other is about to change."""
-    from coursesite.billing import staff
+    from coursesite.billing import grants
 
     assert buy(learner_client).status_code == 303
     session = stub.last_session()
@@ -121,7 +122,7 @@ def test_a_staff_grant_and_a_purchase_at_the_same_moment_chain(app, learner_clie
 
     def staff_grant():
         with app.app_context():
-            staff.grant_access(learner.email, "sample-module", 30, None)
+            grants.grant_access(learner.email, "sample-module", 30, None)
             db.session.remove()
 
     all_at_once(webhook_call(app, payload, stub.sign(payload)), staff_grant)

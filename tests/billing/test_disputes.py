@@ -9,8 +9,9 @@ from coursesite.billing.access import has_access, has_entitlement
 from coursesite.billing.hooks import seat_order_refunded
 from coursesite.billing.models import Entitlement, WebhookEvent
 from coursesite.extensions import db
-from tests.billing.conftest import make_user, module_id, only_order, post_event
 from tests.billing.test_refunds import paid
+from tests.factories import make_user, module_id
+from tests.support import only_order, post_event
 
 
 def actions() -> list[str]:

@@ -10,8 +10,9 @@ from coursesite.accounts.models import AuditEvent
 from coursesite.billing.access import has_access, has_entitlement
 from coursesite.billing.models import Entitlement, Order
 from coursesite.extensions import db
-from tests.billing.conftest import buy, make_user, module_id
 from tests.billing.test_refunds import paid
+from tests.factories import make_user, module_id
+from tests.support import buy
 
 
 def certificates() -> list[Entitlement]:

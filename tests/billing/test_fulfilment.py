@@ -13,7 +13,8 @@ from coursesite.billing.hooks import seat_order_paid
 from coursesite.billing.models import Entitlement, WebhookEvent
 from coursesite.extensions import db
 from coursesite.models_base import utcnow
-from tests.billing.conftest import buy, make_user, login, module_id, only_order, post_event
+from tests.factories import make_user, module_id
+from tests.support import buy, login_as, only_order, post_event
 
 
 def checkout(client, stub, tier="self_funded", **fields) -> dict:
@@ -307,7 +308,7 @@ def test_nobody_else_can_see_the_success_page_or_receipt(app, learner_client, st
     stub.pay(session["id"])
     success_page(learner_client, session)
     reference = only_order().reference
-    other = login(app, make_user("other@example.org"))
+    other = login_as(app, make_user("other@example.org"))
     assert success_page(other, session).status_code == 404
     assert other.get(f"/billing/orders/{reference}").status_code == 404
     assert other.get(f"/checkout/failed?order={reference}").status_code == 404

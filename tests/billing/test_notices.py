@@ -12,8 +12,9 @@ from coursesite.billing.models import RenewalReminder
 from coursesite.billing.notices import send_renewal_reminders
 from coursesite.extensions import db
 from coursesite.models_base import utcnow
-from tests.billing.conftest import buy, make_user, module_id
+from tests.factories import make_user, module_id
 from tests.mail_sink import free_port
+from tests.support import buy
 
 
 def test_paying_mails_the_receipt_once(app, learner_client, stub, mailbox, sample_module):

@@ -9,7 +9,8 @@ from coursesite.billing.access import grant_entitlement
 from coursesite.billing.models import Entitlement, Order, RenewalReminder, TestModeSession
 from coursesite.billing.notices import send_renewal_reminders
 from coursesite.extensions import db
-from tests.billing.conftest import buy, csrf_token, login, module_id
+from tests.factories import module_id
+from tests.support import buy, csrf_token, login_as
 
 ADDRESS = {"line1": "1 Harbour Road", "city": "Tromsø", "postal_code": "9008", "country": "NO"}
 
@@ -88,7 +89,7 @@ def test_deletion_keeps_organisation_invoices_and_erases_personal_billing_detail
 def test_deletion_blanks_the_test_mode_checkout_details(app, learner, sample_module):
     app.config.update(STRIPE_SECRET_KEY=None, STRIPE_WEBHOOK_SECRET=None, STRIPE_API_BASE=None)
     app.extensions.pop("billing_gateway", None)
-    client = login(app, learner)
+    client = login_as(app, learner)
     response = buy(client, "org_funded", organisation_name="Clinic")
     url = response.location
     client.post(url, data={"csrf_token": csrf_token(client, url), "card_number": "4242424242424242",

@@ -8,7 +8,8 @@ from coursesite.billing.fulfilment import refunded_units
 from coursesite.billing.hooks import seat_order_refunded
 from coursesite.billing.models import Entitlement, OrderLine
 from coursesite.extensions import db
-from tests.billing.conftest import buy, module_id, only_order, post_event
+from tests.factories import module_id
+from tests.support import buy, only_order, post_event
 
 
 def paid(client, stub, tier="self_funded", **fields) -> dict:

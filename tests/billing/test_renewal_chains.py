@@ -8,16 +8,22 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from coursesite.billing import staff
 from coursesite.accounts.models import AuditEvent
+from coursesite.billing import grants
 from coursesite.billing.access import (
-    access_ends, as_utc, grant_entitlement, grant_seat_access, has_access, has_entitlement, revoke_entitlement,
+    access_ends,
+    as_utc,
+    grant_entitlement,
+    grant_seat_access,
+    has_access,
+    has_entitlement,
+    revoke_entitlement,
 )
 from coursesite.billing.models import Entitlement, Order
 from coursesite.extensions import db
 from coursesite.models_base import utcnow
-from tests.billing.conftest import make_user, module_id
 from tests.billing.test_refunds import paid, refund
+from tests.factories import make_user, module_id
 
 YEAR = timedelta(days=365)
 
@@ -114,17 +120,17 @@ def test_access_ends_follows_only_coverage_that_holds_now(app, learner, sample_m
 def test_staff_revocation_mid_chain_and_a_new_grant_starts_now(app, learner_client, learner, stub, sample_module):
     buy_twice(learner_client, stub)
     admin = make_user("admin@example.org", role="admin")
-    staff.grant_access(learner.email, "sample-module", 30, admin)  # queued after both years
+    grants.grant_access(learner.email, "sample-module", 30, admin)  # queued after both years
     assert len(windows()) == 3
-    assert staff.revoke_access(learner.email, "sample-module", admin, reason="fraud").revoked == 3
+    assert grants.revoke_access(learner.email, "sample-module", admin, reason="fraud").revoked == 3
     assert not has_access(learner, module_id()) and access_ends(learner.id, module_id()) is None
-    granted = staff.grant_access(learner.email, "sample-module", 30, admin)
+    granted = grants.grant_access(learner.email, "sample-module", 30, admin)
     assert close(granted.valid_until, utcnow() + timedelta(days=30))
 
 
 def test_a_staff_revocation_of_one_grant_pulls_the_paid_year_forward(app, learner_client, learner, stub,
                                                                      sample_module):
-    staff.grant_access(learner.email, "sample-module", 90, None)
+    grants.grant_access(learner.email, "sample-module", 90, None)
     paid(learner_client, stub)  # queued after the 90-day grant
     grant, bought = windows()
     assert as_utc(bought.valid_from) == as_utc(grant.valid_until)
@@ -232,10 +238,10 @@ def test_a_seat_is_granted_under_the_holders_lock_and_never_chained(app, learner
 def test_staff_revocation_leaves_seats_to_the_organisation(app, learner, sample_module):
     now = utcnow()
     admin = make_user("admin@example.org", role="admin")
-    staff.grant_access(learner.email, "sample-module", 30, admin)
+    grants.grant_access(learner.email, "sample-module", 30, admin)
     seat_window = seat(learner, now, now + 200 * DAY)
     db.session.commit()
-    outcome = staff.revoke_access(learner.email, "sample-module", admin, reason="fraud")
+    outcome = grants.revoke_access(learner.email, "sample-module", admin, reason="fraud")
     assert outcome.revoked == 1 and outcome.seats_kept == 1
     assert "1 seat(s) via organisations are managed by the organisation's admins" in outcome.message
     assert windows()[1].revoked_at is None and span(seat_window) == (now, now + 200 * DAY)

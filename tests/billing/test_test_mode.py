@@ -11,8 +11,8 @@ from coursesite.billing.access import has_access, has_entitlement
 from coursesite.billing.hooks import seat_order_paid
 from coursesite.billing.models import WebhookEvent
 from coursesite.extensions import db
-from tests.billing.conftest import buy, csrf_token, module_id, only_order, post_event
-from tests.clients import LoginClient
+from tests.factories import make_user, module_id
+from tests.support import CSRF_INPUT, buy, csrf_token, login_as, only_order, post_event
 
 
 @pytest.fixture
@@ -106,25 +106,22 @@ def test_the_test_mode_webhook_still_checks_signatures(app, learner_client, stub
 
 
 def test_someone_elses_test_checkout_is_404(app, learner_client, sample_module):
-    from tests.billing.conftest import login, make_user
-
     url = checkout_page_url(learner_client, buy(learner_client, "self_funded"))
-    assert login(app, make_user("other@example.org")).get(url).status_code == 404
+    assert login_as(app, make_user("other@example.org")).get(url).status_code == 404
 
 
 def test_production_refuses_test_mode(migrated, tmp_path, learner_client, sample_module):
     url = checkout_page_url(learner_client, buy(learner_client, "self_funded"))
     production = create_app("production", {"SECRET_KEY": "p" * 64, "SQLALCHEMY_DATABASE_URI": migrated,
                                            "RATELIMIT_ENABLED": False, "MEDIA_ROOT": str(tmp_path)})
-    production.test_client_class = LoginClient
     with production.app_context():
         from coursesite.accounts.models import User
 
         user = db.session.scalar(select(User))
-        client = production.test_client(user=user)
+        client = login_as(production, user)
         assert client.get(url, base_url="https://localhost").status_code == 404
         review = client.get("/checkout/sample-module/self_funded", base_url="https://localhost")
-        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', review.get_data(as_text=True)).group(1)
+        token = CSRF_INPUT.search(review.get_data(as_text=True)).group(1)
         response = client.post("/checkout/sample-module/self_funded", data={"csrf_token": token},
                                base_url="https://localhost", headers={"Referer": "https://localhost/"})
         assert response.status_code == 503

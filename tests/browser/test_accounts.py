@@ -1,7 +1,7 @@
 """A newcomer registers, confirms by the link in the real mail, logs in and out, in chromium."""
 import pytest
 
-from coursesite.accounts import services
+from coursesite.accounts import roles
 from tests.browser.test_public_pages import serious_violations
 
 pytestmark = pytest.mark.browser
@@ -45,6 +45,9 @@ def test_register_confirm_log_in_and_out(page, live_server, smtp_server):
     page.get_by_label("Email address").fill(EMAIL.upper())
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
+    page.wait_for_url("**/learning")  # a learner lands on "My learning"
+    assert serious_violations(page) == []
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Your account").click()
     page.wait_for_url("**/account")
     assert page.get_by_role("heading", level=1).inner_text() == "Your account"
     assert page.get_by_label("Full name, exactly as it should appear on your certificates").input_value() == NAME
@@ -60,12 +63,12 @@ def test_register_confirm_log_in_and_out(page, live_server, smtp_server):
 
 def test_account_and_staff_pages_are_accessible(page, live_app, live_server):
     with live_app.app_context():
-        services.create_admin("staff.browser@example.org", PASSWORD, NAME)
+        roles.create_admin("staff.browser@example.org", PASSWORD, NAME)
     page.goto(live_server + "/auth/login")
     page.get_by_label("Email address").fill("staff.browser@example.org")
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
-    page.wait_for_url("**/account")
+    page.wait_for_url("**/staff/access")  # an admin lands on the staff pages
 
     pages = [("/account/password", "Change your password"), ("/account/email", "Change your email address"),
              ("/account/delete", "Delete your account"), ("/staff/audit", "Audit log")]

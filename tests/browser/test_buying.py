@@ -23,7 +23,7 @@ def register_and_log_in(page, live_server, smtp_server) -> None:
     page.get_by_label("Email address").fill(EMAIL)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
-    page.wait_for_url("**/account")
+    page.wait_for_url("**/learning")
 
 
 def test_buy_a_module_with_the_test_card_and_open_a_lecture(page, live_server, smtp_server):

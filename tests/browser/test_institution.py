@@ -29,7 +29,7 @@ def log_in(page, live_server, email: str) -> None:
     page.get_by_label("Email address").fill(email)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
-    page.wait_for_url("**/account")
+    page.wait_for_url("**/learning")
 
 
 def test_buy_seats_invite_a_colleague_who_accepts_and_watches(page, live_app, live_server, smtp_server):

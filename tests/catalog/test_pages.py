@@ -2,14 +2,15 @@
 from __future__ import annotations
 
 import pytest
-from flask import g
 from sqlalchemy import select
 
-from coursesite.catalog.content import import_content
 from coursesite.billing.models import PriceTier
+from coursesite.catalog.content import import_content
 from coursesite.catalog.models import Module, Speaker
-from coursesite.synthetic import KINDS, add_synthetic_modules
 from coursesite.extensions import cache, db
+from coursesite.synthetic import KINDS, add_synthetic_modules
+from tests.factories import make_user
+from tests.support import login_as
 
 
 def test_home_lists_published_modules(client, sample_module):
@@ -160,16 +161,12 @@ def test_query_counts_are_bounded_and_do_not_grow_with_the_catalogue(app, client
 
 @pytest.mark.parametrize("url", ["/", "/catalog", "/modules/sample-module", "/speakers/ada-testwright"])
 def test_whole_pages_are_shared_only_between_visitors_who_are_not_logged_in(app, client, sample_module, url):
-    from tests.billing.conftest import login, make_user
-
     visitor_page = client.get(url).get_data(as_text=True)
     assert "Log in" in visitor_page and "Log out" not in visitor_page
-    member = login(app, make_user())
+    member = login_as(app, make_user())
     member_page = member.get(url).get_data(as_text=True)
     assert "Log out" in member_page and "My learning" in member_page and "Create account" not in member_page
-    # The member's visit did not replace the shared page, and a visitor still gets the shared one. (The test's one
-    # app context keeps Flask-Login's user in ``g``: forget it, as a new request would.)
-    g.pop("_login_user", None)
+    # The member's visit did not replace the shared page, and a visitor still gets the shared one.
     assert client.get(url).get_data(as_text=True) == visitor_page
 
 

@@ -2,16 +2,16 @@
 from __future__ import annotations
 
 import importlib.util
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
 from coursesite import create_app
-from coursesite.accounts.models import User
-from coursesite.billing.access import grant_entitlement
 from coursesite.catalog.models import Lecture, Module, Speaker
 from coursesite.extensions import db
-from tests.clients import LoginClient
+from tests.factories import grant_access, make_user
+from tests.support import login_as
 
 PUBLIC = {"public": True, "max-age": "86400"}
 PRIVATE = {"private": True, "max-age": "3600"}
@@ -34,32 +34,6 @@ def lecture(slug: str) -> Lecture:
 def photo_url() -> str:
     speaker = db.session.scalar(select(Speaker).where(Speaker.slug == "ada-testwright"))
     return f"/media/{speaker.photo_path}"
-
-
-def make_user(email: str) -> User:
-    user = User(email=email, password_hash="x", full_name="Learner")
-    db.session.add(user)
-    db.session.commit()
-    return user
-
-
-class IsolatedLoginClient(LoginClient):
-    """Logged in as ``user=``; each request in its own app context, so no request reuses the user flask_login
-    remembers in the test's app context (``g``)."""
-
-    def open(self, *args, **kwargs):
-        with self.application.app_context():
-            return super().open(*args, **kwargs)
-
-
-def login_client(app, user=None):
-    app.test_client_class = IsolatedLoginClient
-    return app.test_client(user=user)
-
-
-def give_access(user: User, module: Module) -> None:
-    grant_entitlement(user.id, module.id, kind="access", days=365, source="grant")
-    db.session.commit()
 
 
 def module_sharing_the_locked_file() -> Module:
@@ -146,8 +120,8 @@ def test_x_accel_hands_stored_files_to_nginx_with_their_type_and_caching(x_accel
     locked = lecture("in-conversation")
     assert client.get(f"/media/{locked.media_path}").status_code == 404
     user = make_user("x-accel@example.org")
-    give_access(user, locked.module)
-    response = login_client(x_accel_app, user).get(f"/media/{locked.media_path}")
+    grant_access(user, locked.module)
+    response = login_as(x_accel_app, user).get(f"/media/{locked.media_path}")
     assert response.status_code == 200
     assert response.headers["X-Accel-Redirect"] == f"/protected-media/{locked.media_path}"
     assert response.mimetype == "video/mp4"
@@ -162,8 +136,8 @@ def test_preview_files_are_public_and_gated_files_private(app, client, sample_mo
         assert cache_control(response) == PUBLIC, path
 
     user = make_user("learner@example.org")
-    give_access(user, locked.module)
-    learner = login_client(app, user)
+    grant_access(user, locked.module)
+    learner = login_as(app, user)
     for path in (locked.media_path, locked.captions_path):
         response = learner.get(f"/media/{path}")
         assert response.status_code == 200, path
@@ -176,15 +150,15 @@ def test_a_file_shared_by_several_lectures_is_served_when_any_of_them_may_be_wat
     other = module_sharing_the_locked_file()
     path = lecture("in-conversation").media_path
     sample_learner, other_learner = make_user("sample@example.org"), make_user("other@example.org")
-    give_access(sample_learner, sample)
-    give_access(other_learner, other)
+    grant_access(sample_learner, sample)
+    grant_access(other_learner, other)
 
     for user in (sample_learner, other_learner):
-        response = login_client(app, user).get(f"/media/{path}")
+        response = login_as(app, user).get(f"/media/{path}")
         assert response.status_code == 200, user.email
         assert cache_control(response) == PRIVATE, user.email
-    assert login_client(app).get(f"/media/{path}").status_code == 404
-    assert login_client(app, make_user("nobody@example.org")).get(f"/media/{path}").status_code == 404
+    assert app.test_client().get(f"/media/{path}").status_code == 404
+    assert login_as(app, make_user("nobody@example.org")).get(f"/media/{path}").status_code == 404
 
 
 def test_a_file_shared_with_a_preview_lecture_is_public(app, client, sample_module):
@@ -218,6 +192,20 @@ def test_unsupported_media_delivery_is_refused_at_start(delivery):
 
 
 @pytest.mark.parametrize("delivery", ["send_file", "x-accel"])
-def test_supported_media_delivery_starts(delivery):
-    app = create_app("testing", {"MEDIA_DELIVERY": delivery, "SQLALCHEMY_DATABASE_URI": "sqlite://"})
-    assert app.config["MEDIA_DELIVERY"] == delivery
+def test_each_supported_media_delivery_serves_a_stored_photo_its_own_way(app, migrated, sample_module, delivery):
+    delivering = create_app("testing", {
+        "SQLALCHEMY_DATABASE_URI": migrated, "MEDIA_ROOT": app.config["MEDIA_ROOT"], "MEDIA_DELIVERY": delivery,
+        "RATELIMIT_ENABLED": False,
+    })
+    with delivering.app_context():
+        url = photo_url()
+        response = delivering.test_client().get(url)
+        db.session.remove()
+        db.engine.dispose()
+    assert response.status_code == 200 and response.mimetype == "image/svg+xml"
+    if delivery == "x-accel":  # nginx sends the bytes
+        assert response.headers["X-Accel-Redirect"] == f"/protected-media{url[len('/media'):]}"
+        assert response.data == b""
+    else:
+        assert "X-Accel-Redirect" not in response.headers
+        assert response.data == Path(app.config["MEDIA_ROOT"], url[len("/media/"):]).read_bytes()

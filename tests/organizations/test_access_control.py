@@ -13,9 +13,9 @@ from coursesite.extensions import db
 from coursesite.models_base import utcnow
 from coursesite.organizations.models import OrganizationMember, Seat
 from coursesite.organizations.services import new_nonce
-from tests.accounts.conftest import csrf_token
-from tests.organizations.conftest import client_of, dashboard_url, invite, make_person, post_form, seats
+from tests.factories import make_user
 from tests.organizations.test_invitations import accept_path
+from tests.support import csrf_token, dashboard_url, invite, login_as, post_form, seats
 
 
 def organization_urls(app, organization, seat) -> list[tuple[str, str]]:
@@ -52,12 +52,12 @@ def test_non_members_get_404_on_every_organisation_url(app, with_seat):
     organization, _, seat = with_seat
     urls = organization_urls(app, organization, seat)
     assert len(urls) >= 6
-    stranger = client_of(app, make_person("stranger@example.org"))
-    instructor = make_person("instructor@example.org")
+    stranger = login_as(app, make_user("stranger@example.org"))
+    instructor = make_user("instructor@example.org")
     db.session.add(OrganizationMember(organization_id=organization.id, user_id=instructor.id, role="instructor"))
     db.session.commit()
-    staff = client_of(app, make_person("staff@example.org", role="admin"))
-    instructor_client = client_of(app, instructor)
+    staff = login_as(app, make_user("staff@example.org", role="admin"))
+    instructor_client = login_as(app, instructor)
     for method, url in urls:
         assert send(stranger, method, url).status_code == 404, (method, url)
         if method == "POST":
@@ -96,9 +96,9 @@ def test_ids_too_large_for_the_database_are_404_not_500(app, buyer_client, with_
 
 def test_an_admin_cannot_touch_a_seat_of_another_organisation(app, buyer_client, with_seat, sample_module):
     organization, _, seat = with_seat
-    other_admin = make_person("other-admin@example.org")
-    other_client = client_of(app, other_admin)
-    from tests.organizations.conftest import pay_in_test_mode
+    other_admin = make_user("other-admin@example.org")
+    other_client = login_as(app, other_admin)
+    from tests.support import pay_in_test_mode
 
     pay_in_test_mode(other_client, "institutional", 4)
     theirs = db.session.scalar(select(OrganizationMember.organization_id)
@@ -124,7 +124,7 @@ def add_seats(licence, count: int, start: int = 0) -> None:
     """Accepted seats, each holder with an entry in their security log (which the dashboard must not read)."""
     now = utcnow()
     for number in range(start, start + count):
-        person = make_person(f"member{number}@example.org", f"Member {number}")
+        person = make_user(f"member{number}@example.org", full_name=f"Member {number}")
         db.session.add(Seat(licence_id=licence.id, email=person.email, user_id=person.id, status="active",
                             invitation_nonce=new_nonce(), invited_at=now - timedelta(days=3), accepted_at=now))
         db.session.add(AuditEvent(actor_id=person.id, action="account.login", target="", details={},
@@ -176,13 +176,13 @@ def test_audit_events_name_ids_not_addresses(app, buyer_client, with_seat):
 
 def test_the_account_navigation_links_organisations_for_members_and_seat_holders(app, mailbox, with_seat):
     """Seat holders find the organisation behind their seat at /organizations ("Your seats")."""
-    bob = make_person("bob@example.org")
-    bob_client = client_of(app, bob)
+    bob = make_user("bob@example.org")
+    bob_client = login_as(app, bob)
     assert 'href="/organizations"' not in bob_client.get("/account").get_data(as_text=True)  # only invited yet
     path = accept_path(mailbox, "bob@example.org")
     assert post_form(bob_client, path, {}, path).status_code == 302
     assert 'href="/organizations"' in bob_client.get("/account").get_data(as_text=True)
     mine = bob_client.get("/organizations").get_data(as_text=True)
     assert "Your seats" in mine and "Northfield Counselling Centre" in mine
-    stranger = client_of(app, make_person("stranger@example.org"))
+    stranger = login_as(app, make_user("stranger@example.org"))
     assert 'href="/organizations"' not in stranger.get("/account").get_data(as_text=True)

@@ -18,11 +18,10 @@ from coursesite.extensions import db
 from coursesite.organizations import services
 from coursesite.organizations.models import OrganizationMember, Seat
 from coursesite.organizations.services import ACCEPT_LOST, SeatError
-from tests.accounts.conftest import csrf_token
-from tests.billing.conftest import module_id
 from tests.billing.test_concurrency import all_at_once
-from tests.organizations.conftest import client_of, dashboard_url, invite, make_person, post_form, seats
+from tests.factories import make_user, module_id
 from tests.organizations.test_invitations import accept_path
+from tests.support import csrf_token, dashboard_url, invite, login_as, post_form, seats
 
 PAUSE = 0.3
 
@@ -51,7 +50,7 @@ def revoke_url(organization, seat: Seat) -> str:
 
 def test_a_revocation_after_the_page_loaded_refuses_the_acceptance(app, buyer_client, invited):
     organization, _, path = invited
-    bob_client = client_of(app, make_person("bob@example.org"))
+    bob_client = login_as(app, make_user("bob@example.org"))
     token = csrf_token(bob_client, path)  # bob has the page with its Accept button
     assert post_form(buyer_client, revoke_url(organization, seat_of("bob@example.org")), {},
                      dashboard_url(organization)).status_code == 302
@@ -63,8 +62,8 @@ def test_a_revocation_after_the_page_loaded_refuses_the_acceptance(app, buyer_cl
 def test_a_revocation_while_the_acceptance_runs_wins(app, buyer_client, invited, monkeypatch):
     """The admin revokes between the moment ``accept`` read the seat as invited and the moment it writes."""
     organization, _, path = invited
-    bob = make_person("bob@example.org")
-    bob_client = client_of(app, bob)
+    bob = make_user("bob@example.org")
+    bob_client = login_as(app, bob)
     token = csrf_token(bob_client, path)
     admin_page = dashboard_url(organization)
     admin_token = csrf_token(buyer_client, admin_page)
@@ -91,8 +90,8 @@ def test_a_revocation_while_the_acceptance_runs_wins(app, buyer_client, invited,
 
 def test_two_acceptances_at_once_grant_one_entitlement(app, invited, monkeypatch):
     _, _, path = invited
-    bob = make_person("bob@example.org")
-    clients = [client_of(app, bob) for _ in range(2)]
+    bob = make_user("bob@example.org")
+    clients = [login_as(app, bob) for _ in range(2)]
     tokens = [csrf_token(client, path) for client in clients]
     read = services._pending
 
@@ -115,11 +114,11 @@ def test_two_acceptances_at_once_grant_one_entitlement(app, invited, monkeypatch
 def test_an_acceptance_from_a_stale_reading_is_refused(app, invited):
     """Sequentially, with the seat read before another acceptance committed (as a request's session would hold it)."""
     _, _, path = invited
-    bob = make_person("bob@example.org")
+    bob = make_user("bob@example.org")
     link = path.rsplit("/", 1)[1]
     stale = services.seat_for_token(link)  # this session now holds the seat as "invited"
     assert stale.status == "invited"
-    bob_client = client_of(app, bob)
+    bob_client = login_as(app, bob)
     assert post_form(bob_client, path, {}, path).status_code == 302  # another request accepts and commits
     with pytest.raises(SeatError, match="withdrawn or has already been used"):
         services.accept(link, bob)
@@ -128,10 +127,10 @@ def test_an_acceptance_from_a_stale_reading_is_refused(app, invited):
 
 def test_two_admins_inviting_at_once_never_exceed_the_seats(app, buyer_client, licensed, monkeypatch, mailbox):
     organization, licence = licensed
-    second = make_person("second-admin@example.org")
+    second = make_user("second-admin@example.org")
     db.session.add(OrganizationMember(organization_id=organization.id, user_id=second.id, role="admin"))
     db.session.commit()
-    other_client = client_of(app, second)
+    other_client = login_as(app, second)
     page = dashboard_url(organization)
     url = f"/organizations/{organization.id}/invite"
     licence_id = str(licence.id)  # read here: the threads have no app context of their own outside requests

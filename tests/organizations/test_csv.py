@@ -9,7 +9,7 @@ from sqlalchemy import select
 from coursesite.extensions import db
 from coursesite.organizations.lists import MAX_BYTES, ListRefused, read_address_list, read_csv
 from coursesite.organizations.models import Seat
-from tests.organizations.conftest import dashboard_url, post_form, seats
+from tests.support import dashboard_url, post_form, seats
 
 
 def upload(client, organization, licence, content: bytes, filename: str = "people.csv"):

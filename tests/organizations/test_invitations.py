@@ -10,13 +10,10 @@ from coursesite.accounts.models import AuditEvent
 from coursesite.billing.access import has_access
 from coursesite.billing.models import Entitlement
 from coursesite.extensions import db
-from coursesite.organizations.models import Seat
 from coursesite.models_base import as_utc
-from tests.accounts.conftest import csrf_token
-from tests.billing.conftest import module_id
-from tests.organizations.conftest import (
-    client_of, dashboard_url, invite, make_person, only, post_form, seats,
-)
+from coursesite.organizations.models import Seat
+from tests.factories import make_user, module_id
+from tests.support import csrf_token, dashboard_url, invite, login_as, only, post_form, seats
 
 
 def accept_path(mailbox, email: str) -> str:
@@ -44,9 +41,9 @@ def test_invite_accept_and_access_until_the_licence_ends(app, buyer_client, lice
     assert page.status_code == 200 and "Log in to accept" in page.get_data(as_text=True)
     assert visitor.post(path, data={"csrf_token": "forged"}).status_code == 400
 
-    bob = make_person("bob@example.org", "Bob Example")
-    other = make_person("dave@example.org")
-    bob_client = client_of(app, bob)
+    bob = make_user("bob@example.org", full_name="Bob Example")
+    other = make_user("dave@example.org")
+    bob_client = login_as(app, bob)
     assert "Accept the seat" in bob_client.get(path).get_data(as_text=True)
     accepted = post_form(bob_client, path, {}, path)
     assert accepted.status_code == 302 and accepted.location == "/modules/sample-module"
@@ -59,7 +56,7 @@ def test_invite_accept_and_access_until_the_licence_ends(app, buyer_client, lice
     assert not has_access(bob, module_id(), at=ends + timedelta(seconds=1))
     assert not has_access(other, module_id())
     assert bob_client.get("/modules/sample-module/lectures/in-conversation").status_code == 200
-    assert client_of(app, other).get("/modules/sample-module/lectures/in-conversation").status_code != 200
+    assert login_as(app, other).get("/modules/sample-module/lectures/in-conversation").status_code != 200
     # The link is used up.
     again = bob_client.get(path)
     assert again.status_code == 400 and "already been accepted" in again.get_data(as_text=True)
@@ -80,8 +77,8 @@ def test_accepting_with_another_logged_in_address_is_refused(app, buyer_client, 
     organization, licence = licensed
     invite(buyer_client, organization, licence, "bob@example.org")
     path = accept_path(mailbox, "bob@example.org")
-    mallory = make_person("mallory@example.org")
-    client = client_of(app, mallory)
+    mallory = make_user("mallory@example.org")
+    client = login_as(app, mallory)
     page = client.get(path).get_data(as_text=True)
     assert "different email address" in page and "Accept the seat" not in page
     response = client.post(path, data={"csrf_token": csrf_token(client, "/account")})
@@ -113,8 +110,8 @@ def test_resend_replaces_the_link_and_revoke_frees_the_seat(app, buyer_client, l
     second = accept_path(mailbox, "bob@example.org")
     assert first != second
     assert app.test_client().get(first).status_code == 400  # the older link stopped working
-    bob = make_person("bob@example.org")
-    bob_client = client_of(app, bob)
+    bob = make_user("bob@example.org")
+    bob_client = login_as(app, bob)
     assert post_form(bob_client, second, {}, second).status_code == 302
     assert has_access(bob, module_id())
 

@@ -9,10 +9,9 @@ from sqlalchemy import select
 from coursesite.billing.access import has_access
 from coursesite.extensions import db
 from coursesite.organizations.models import Organization, Seat, SeatLicence
-from tests.accounts.conftest import PASSWORD, csrf_token
-from tests.billing.conftest import module_id
-from tests.organizations.conftest import client_of, invite, make_person, only, post_form, seats
+from tests.factories import PASSWORD, make_user, module_id
 from tests.organizations.test_invitations import accept_path
+from tests.support import csrf_token, invite, login_as, only, post_form, seats
 
 
 def test_export_lists_memberships_and_seats(app, buyer_client, licensed, mailbox):
@@ -27,12 +26,12 @@ def test_export_lists_memberships_and_seats(app, buyer_client, licensed, mailbox
 def test_deleting_an_account_withdraws_its_invitations_and_seats(app, buyer_client, licensed, mailbox):
     organization, licence = licensed
     invite(buyer_client, organization, licence, "bob@example.org\ncarol@example.org")
-    bob = make_person("bob@example.org")
-    bob_client = client_of(app, bob)
+    bob = make_user("bob@example.org")
+    bob_client = login_as(app, bob)
     path = accept_path(mailbox, "bob@example.org")
     assert post_form(bob_client, path, {}, path).status_code == 302
-    carol = make_person("carol@example.org")
-    carol_client = client_of(app, carol)
+    carol = make_user("carol@example.org")
+    carol_client = login_as(app, carol)
     for client in (bob_client, carol_client):
         response = client.post("/account/delete", data={"current_password": PASSWORD, "understood": "y",
                                                         "csrf_token": csrf_token(client, "/account/delete")})

@@ -15,8 +15,8 @@ from coursesite.extensions import db
 from coursesite.models_base import as_utc, utcnow
 from coursesite.organizations.hooks import on_seat_order_paid
 from coursesite.organizations.models import Organization, OrganizationMember, SeatLicence
-from tests.billing.conftest import module_id
-from tests.organizations.conftest import only, pay_in_test_mode
+from tests.factories import module_id
+from tests.support import only, pay_in_test_mode
 
 
 def count(model) -> int:
@@ -88,7 +88,7 @@ def test_the_account_page_links_organisations_only_for_members(app, buyer_client
 
 
 def test_the_admin_renames_the_organisation(app, buyer_client, licensed):
-    from tests.organizations.conftest import dashboard_url, post_form
+    from tests.support import dashboard_url, post_form
 
     organization, _ = licensed
     url = f"/organizations/{organization.id}/name"

@@ -9,11 +9,11 @@ from coursesite.accounts.models import AuditEvent
 from coursesite.billing.access import has_access
 from coursesite.extensions import db
 from coursesite.organizations.models import SeatLicence
-from tests.billing.conftest import module_id
 from tests.billing.stripe_stub import SECRET_KEY, WEBHOOK_SECRET
 from tests.billing.test_refunds import paid, refund
-from tests.organizations.conftest import client_of, invite, make_person, only, post_form, seats
+from tests.factories import make_user, module_id
 from tests.organizations.test_invitations import accept_path
+from tests.support import invite, login_as, only, post_form, seats
 
 
 @pytest.fixture
@@ -23,9 +23,9 @@ def app_overrides(stripe_server) -> dict:
 
 
 def take_seat(app, mailbox, email: str):
-    person = make_person(email)
+    person = make_user(email)
     path = accept_path(mailbox, email)
-    assert post_form(client_of(app, person), path, {}, path).status_code == 302
+    assert post_form(login_as(app, person), path, {}, path).status_code == 302
     return person
 
 

@@ -7,6 +7,7 @@ does not depend on them.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from flask import current_app
 from sqlalchemy import select
@@ -17,9 +18,13 @@ from coursesite.catalog.content.sections import ContentSection
 from coursesite.catalog.content.yamlfields import Report, load_yaml_list
 from coursesite.extensions import db
 
+if TYPE_CHECKING:
+    from coursesite.catalog.content.reader import ModuleData
+
 
 def content_sections() -> list[ContentSection]:
-    return current_app.extensions["content_sections"]
+    sections: list[ContentSection] = current_app.extensions["content_sections"]
+    return sections
 
 
 def module_dirs(path: Path) -> list[Path]:
@@ -29,7 +34,7 @@ def module_dirs(path: Path) -> list[Path]:
     return sorted(child for child in path.iterdir() if (child / "module.yaml").exists()) if path.is_dir() else []
 
 
-def read_modules(path: Path) -> tuple[Report, list]:
+def read_modules(path: Path) -> tuple[Report, list[ModuleData]]:
     """Check every module under ``path`` against one reading of the speakers file beside them."""
     from coursesite.catalog.content.reader import read_module, read_speakers
 

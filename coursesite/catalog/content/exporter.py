@@ -9,7 +9,7 @@ import yaml
 
 from coursesite.catalog.content.sections import ContentSection
 from coursesite.catalog.content.yamlfields import LineDict
-from coursesite.catalog.models import Module, Speaker
+from coursesite.catalog.models import Lecture, Module, Speaker
 
 MODULE_FIELDS = ("title", "subtitle", "summary", "ce_hours", "level", "audience", "objectives",
                  "approval_statement", "published")
@@ -21,7 +21,7 @@ class _Dumper(yaml.SafeDumper):
     """Writes multi-line text as literal blocks so exported files stay readable."""
 
 
-def _represent_str(dumper: yaml.SafeDumper, value: str):
+def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
     style = "|" if "\n" in value else None
     return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
 
@@ -77,7 +77,7 @@ def export_module(module: Module, sections: list[ContentSection], media_root: Pa
     return folder
 
 
-def _export_lecture(lecture, folder: Path, media_root: Path) -> None:
+def _export_lecture(lecture: Lecture, folder: Path, media_root: Path) -> None:
     stem = f"{lecture.position:02d}-{lecture.slug}"
     files = {"media": lecture.media_path, "captions": lecture.captions_path, "slides": lecture.slides_path}
     meta: dict[str, Any] = {

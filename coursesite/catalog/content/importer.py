@@ -4,17 +4,29 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import select
 
 from coursesite.catalog.content.reader import MEDIA_TYPES, LectureData, ModuleData, SpeakerData
 from coursesite.catalog.content.sections import ContentSection
 from coursesite.catalog.models import (
-    GlossaryTerm, Lecture, LectureSpeaker, Module, Reference, Resource, Speaker, StudyGuide,
+    GlossaryTerm,
+    Lecture,
+    LectureSpeaker,
+    Module,
+    Reference,
+    Resource,
+    Speaker,
+    StudyGuide,
 )
 from coursesite.extensions import db
+from coursesite.models_base import Model
+
+Row = TypeVar("Row", bound=Model)
+Item = TypeVar("Item")
 
 
 def store_file(source: Path, media_root: Path, folder: str) -> str:
@@ -57,7 +69,8 @@ def _numbered(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [dict(item, position=position) for position, item in enumerate(items, start=1)]
 
 
-def _sync(rows: list, items: list, key: str, fill, model) -> None:
+def _sync(rows: list[Row], items: Sequence[Item], key: str, fill: Callable[[Row, Item], None],
+          model: type[Row]) -> None:
     """Make the collection ``rows`` match ``items``: update by ``key``, add the new, drop the missing."""
     existing = {getattr(row, key): row for row in rows}
     wanted = []
@@ -69,7 +82,7 @@ def _sync(rows: list, items: list, key: str, fill, model) -> None:
     rows[:] = wanted
 
 
-def _fill_from_dict(row, item: dict[str, Any]) -> None:
+def _fill_from_dict(row: Model, item: dict[str, Any]) -> None:
     for name, value in item.items():
         setattr(row, name, value)
 

@@ -15,8 +15,7 @@ import webvtt
 from webvtt.errors import MalformedCaptionError, MalformedFileError
 
 from coursesite.catalog.content.sections import ContentSection
-from coursesite.catalog.content.yamlfields import (CONTROL_RE, Fields, Report, load_yaml, load_yaml_list,
-                                                   slug_problem)
+from coursesite.catalog.content.yamlfields import CONTROL_RE, Fields, Report, load_yaml, load_yaml_list, slug_problem
 from coursesite.catalog.models import LECTURE_KINDS, LEVELS
 
 LECTURE_FILE_RE = re.compile(r"^(\d{2})-([a-z0-9]+(?:-[a-z0-9]+)*)\.md$")
@@ -55,8 +54,8 @@ class LectureData:
     notes: str
     duration: float
     preview: bool
-    media: Path | None
-    captions: Path | None
+    media: Path
+    captions: Path
     slides: Path | None
     cues: list[dict[str, Any]]
 
@@ -116,21 +115,21 @@ def read_speakers(content_root: Path, report: Report) -> dict[str, SpeakerData] 
             fields.error("slug", f"duplicate slug {slug!r}")
         photo = _photo(content_root, fields)
         resources = []
-        for r_index, resource in enumerate(fields.list("resources", required=False, max_items=20), start=1):
+        for r_index, resource in enumerate(fields.items("resources", required=False, max_items=20), start=1):
             r_fields = Fields(resource, path, report, prefix=f"speaker {index}.resources {r_index}.")
             r_fields.unknown({"title", "url", "kind", "note"})
             resources.append({
-                "title": r_fields.str("title", max_len=300),
+                "title": r_fields.text("title", max_len=300),
                 "url": r_fields.url("url"),
                 "kind": r_fields.choice("kind", RESOURCE_KINDS, required=False, default="website"),
-                "note": r_fields.str("note", required=False, max_len=1000),
+                "note": r_fields.text("note", required=False, max_len=1000),
             })
         speakers[slug] = SpeakerData(
             slug=slug,
-            name=fields.str("name", max_len=120),
-            credentials=fields.str("credentials", required=False, max_len=80),
-            title=fields.str("title", required=False, max_len=200),
-            bio=fields.str("bio", required=False, max_len=MAX_MARKDOWN),
+            name=fields.text("name", max_len=120),
+            credentials=fields.text("credentials", required=False, max_len=80),
+            title=fields.text("title", required=False, max_len=200),
+            bio=fields.text("bio", required=False, max_len=MAX_MARKDOWN),
             photo=photo,
             resources=resources,
         )
@@ -138,7 +137,7 @@ def read_speakers(content_root: Path, report: Report) -> dict[str, SpeakerData] 
 
 
 def _photo(content_root: Path, fields: Fields) -> Path | None:
-    name = fields.str("photo", required=False, max_len=255)
+    name = fields.text("photo", required=False, max_len=255)
     if not name:
         return None
     photo = (content_root / name).resolve()
@@ -174,15 +173,15 @@ def read_module(module_dir: Path, sections: list[ContentSection], speakers: dict
     if problem := slug_problem(slug):
         report.error(module_dir, f"folder name {problem} (it becomes the module's address)")
     module = ModuleData(slug=slug, path=module_dir, fields={
-        "title": fields.str("title", max_len=200),
-        "subtitle": fields.str("subtitle", required=False, max_len=300),
-        "summary": fields.str("summary", max_len=MAX_MARKDOWN),
+        "title": fields.text("title", max_len=200),
+        "subtitle": fields.text("subtitle", required=False, max_len=300),
+        "summary": fields.text("summary", max_len=MAX_MARKDOWN),
         "ce_hours": float(fields.number("ce_hours", minimum=0.5, maximum=200)),
         "level": fields.choice("level", LEVELS, default="intermediate"),
-        "audience": fields.str("audience", required=False, max_len=MAX_MARKDOWN),
-        "objectives": fields.str_list("objectives", max_len=400, max_items=40),
-        "approval_statement": fields.str("approval_statement", max_len=4000),
-        "published": fields.bool("published", default=False),
+        "audience": fields.text("audience", required=False, max_len=MAX_MARKDOWN),
+        "objectives": fields.text_list("objectives", max_len=400, max_items=40),
+        "approval_statement": fields.text("approval_statement", max_len=4000),
+        "published": fields.flag("published", default=False),
     })
     if round(module.fields["ce_hours"] * 10) != module.fields["ce_hours"] * 10:
         fields.error("ce_hours", "may have at most one decimal place")
@@ -210,7 +209,9 @@ def _read_lectures(folder: Path, speakers: dict[str, SpeakerData] | None, report
     if not folder.is_dir():
         report.error(folder, "folder is missing")
         return []
-    lectures, positions, slugs = [], {}, {}
+    lectures: list[LectureData] = []
+    positions: dict[int, str] = {}  # file name by position and by slug, to name the other file of a clash
+    slugs: dict[str, str] = {}
     for path in sorted(folder.glob("*.md")):
         match = LECTURE_FILE_RE.match(path.name)
         if not match:
@@ -237,7 +238,7 @@ def _read_lecture(path: Path, position: int, slug: str, speakers: dict[str, Spea
         return None
     fields = Fields(front, path, report)
     fields.unknown({"title", "kind", "speakers", "summary", "duration", "media", "captions", "slides", "preview"})
-    speaker_slugs = fields.str_list("speakers", max_len=80, max_items=10)
+    speaker_slugs = fields.text_list("speakers", max_len=80, max_items=10)
     for speaker_slug in speaker_slugs:
         if speakers is not None and speaker_slug not in speakers:
             fields.error("speakers", f"unknown speaker {speaker_slug!r} (not in speakers.yaml)")
@@ -252,23 +253,21 @@ def _read_lecture(path: Path, position: int, slug: str, speakers: dict[str, Spea
     media_length = _media_length(media, fields) if media else None
     if media_length is not None and duration >= 1 and abs(media_length - duration) > DURATION_TOLERANCE:
         fields.error("duration", f"says {duration:g} s but the media lasts {media_length:.1f} s")
-    lecture = LectureData(
-        position=position, slug=slug,
-        title=fields.str("title", max_len=200),
-        kind=fields.choice("kind", LECTURE_KINDS),
-        speakers=speaker_slugs,
-        summary=fields.str("summary", max_len=2000),
-        notes=body,
-        duration=round(duration, 1),
-        preview=fields.bool("preview"),
-        media=media, captions=captions, slides=slides,
-        cues=_read_captions(captions, media_length, _voices(speaker_slugs, speakers), report) if captions else [],
-    )
-    return lecture if media and captions else None
+    # Every field is checked, and its problems reported, before a lecture without its files is given up.
+    title = fields.text("title", max_len=200)
+    kind = fields.choice("kind", LECTURE_KINDS)
+    summary = fields.text("summary", max_len=2000)
+    preview = fields.flag("preview")
+    cues = _read_captions(captions, media_length, _voices(speaker_slugs, speakers), report) if captions else []
+    if not (media and captions):
+        return None
+    return LectureData(position=position, slug=slug, title=title, kind=kind, speakers=speaker_slugs, summary=summary,
+                       notes=body, duration=round(duration, 1), preview=preview, media=media, captions=captions,
+                       slides=slides, cues=cues)
 
 
 def _sibling_file(path: Path, fields: Fields, key: str, suffixes: set[str], *, required: bool = True) -> Path | None:
-    name = fields.str(key, required=required, max_len=255)
+    name = fields.text(key, required=required, max_len=255)
     if not name:
         return None
     candidate = path.parent / name
@@ -368,7 +367,7 @@ def _read_captions(path: Path, media_length: float | None, voices: set[str] | No
 def _read_guides(folder: Path, report: Report) -> list[dict[str, Any]]:
     if not folder.is_dir():
         return []
-    guides = []
+    guides: list[dict[str, Any]] = []
     for path in sorted(folder.glob("*.md")):
         match = GUIDE_FILE_RE.match(path.name)
         if not match:
@@ -387,10 +386,10 @@ def _read_guides(folder: Path, report: Report) -> list[dict[str, Any]]:
             report.error(path, f"is {len(body)} characters long; the limit is {MAX_MARKDOWN}")
         guides.append({
             "slug": match.group(1),
-            "title": fields.str("title"),
+            "title": fields.text("title"),
             "position": int(fields.number("position", integer=True, minimum=0, maximum=999, required=False,
                                           default=len(guides) + 1)),
-            "summary": fields.str("summary", required=False, max_len=1000),
+            "summary": fields.text("summary", required=False, max_len=1000),
             "body": body,
         })
     guides.sort(key=lambda guide: (guide["position"], guide["slug"]))
@@ -398,22 +397,23 @@ def _read_guides(folder: Path, report: Report) -> list[dict[str, Any]]:
 
 
 def _read_glossary(path: Path, report: Report) -> list[dict[str, Any]]:
-    terms, slugs = [], {}
+    terms: list[dict[str, Any]] = []
+    slugs: dict[str, str] = {}
     for index, item in enumerate(load_yaml_list(path, report), start=1):
         fields = Fields(item, path, report, prefix=f"term {index}.")
         fields.unknown({"term", "definition", "related"})
-        term = fields.str("term", max_len=120)
+        term = fields.text("term", max_len=120)
         slug = slugify(term)
         if slug in slugs:
             fields.error("term", f"duplicate term {term!r}")
         slugs[slug] = term
-        terms.append({"term": term, "slug": slug, "definition": fields.str("definition", max_len=5000),
-                      "related": fields.str_list("related", required=False, max_len=120, max_items=20),
+        terms.append({"term": term, "slug": slug, "definition": fields.text("definition", max_len=5000),
+                      "related": fields.text_list("related", required=False, max_len=120, max_items=20),
                       "_fields": fields})
     known = {t["term"].lower() for t in terms}
-    for term in terms:
-        fields = term.pop("_fields")
-        for related in term["related"]:
+    for entry in terms:
+        fields = entry.pop("_fields")
+        for related in entry["related"]:
             if related.lower() not in known:
                 fields.error("related", f"{related!r} is not a term of this glossary")
     return terms
@@ -429,23 +429,23 @@ def _read_bibliography(path: Path, report: Report) -> list[dict[str, Any]]:
         if key in keys:
             fields.error("key", f"duplicate key {key!r}")
         keys.add(key)
-        doi = fields.str("doi", required=False, max_len=200)
+        doi = fields.text("doi", required=False, max_len=200)
         if doi and not re.match(r"^10\.\d{4,9}/\S+$", doi):
             fields.error("doi", f"{doi!r} is not a DOI (10.NNNN/...)")
         references.append({
             "key": key,
             "kind": fields.choice("kind", REFERENCE_KINDS),
-            "authors": fields.str("authors", max_len=500),
+            "authors": fields.text("authors", max_len=500),
             "year": int(fields.number("year", integer=True, minimum=1800, maximum=2100)),
-            "title": fields.str("title", max_len=500),
-            "container": fields.str("container", required=False, max_len=300),
-            "publisher": fields.str("publisher", required=False, max_len=200),
-            "volume": fields.str("volume", required=False, max_len=20),
-            "issue": fields.str("issue", required=False, max_len=20),
-            "pages": fields.str("pages", required=False, max_len=40),
+            "title": fields.text("title", max_len=500),
+            "container": fields.text("container", required=False, max_len=300),
+            "publisher": fields.text("publisher", required=False, max_len=200),
+            "volume": fields.text("volume", required=False, max_len=20),
+            "issue": fields.text("issue", required=False, max_len=20),
+            "pages": fields.text("pages", required=False, max_len=40),
             "doi": doi,
             "url": fields.url("url", required=False),
-            "seminal": fields.bool("seminal"),
-            "annotation": fields.str("annotation", required=False, max_len=2000),
+            "seminal": fields.flag("seminal"),
+            "annotation": fields.text("annotation", required=False, max_len=2000),
         })
     return references

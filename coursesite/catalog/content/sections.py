@@ -1,9 +1,10 @@
 """The plug-in point through which other packages own part of a module's files."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from coursesite.catalog.content.yamlfields import Fields, Report

@@ -15,7 +15,7 @@ CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 URL_RE = re.compile(r"^https?://[^\s<>\"]+$")
 
 
-class LineDict(dict):
+class LineDict(dict[Any, Any]):
     """A mapping that remembers the line of each key (1-based)."""
 
     lines: dict[str, int]
@@ -28,7 +28,7 @@ class LineDict(dict):
 class _LineLoader(yaml.SafeLoader):
     line_offset = 0
 
-    def construct_mapping(self, node, deep=False):
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> LineDict:
         seen: dict[object, int] = {}
         for key_node, _ in node.value:
             line = key_node.start_mark.line + 1 + self.line_offset
@@ -47,9 +47,11 @@ class _LineLoader(yaml.SafeLoader):
         return mapping
 
 
-_LineLoader.add_constructor(
-    "tag:yaml.org,2002:map", lambda loader, node: loader.construct_mapping(node, deep=True)
-)
+def _construct_line_dict(loader: _LineLoader, node: yaml.MappingNode) -> LineDict:
+    return loader.construct_mapping(node, deep=True)
+
+
+_LineLoader.add_constructor("tag:yaml.org,2002:map", _construct_line_dict)
 
 
 @dataclass(frozen=True)
@@ -132,7 +134,7 @@ def slug_problem(value: str) -> str | None:
     return None
 
 
-def load_yaml_list(path: Path, report: Report, *, required: bool = False) -> list:
+def load_yaml_list(path: Path, report: Report, *, required: bool = False) -> list[Any]:
     """A YAML file holding a list; a missing optional file is an empty list."""
     if not path.exists() and not required:
         return []
@@ -171,7 +173,7 @@ class Fields:
             if key not in allowed:
                 self.error(str(key), f"unknown field (allowed: {', '.join(sorted(allowed))})")
 
-    def str(self, key: str, *, required: bool = True, max_len: int = 200, default: str = "") -> str:
+    def text(self, key: str, *, required: bool = True, max_len: int = 200, default: str = "") -> str:
         value = self.data.get(key)
         if value is None:
             if required:
@@ -194,20 +196,20 @@ class Fields:
         return value
 
     def slug(self, key: str, *, required: bool = True) -> str:
-        value = self.str(key, required=required, max_len=SLUG_MAX)
+        value = self.text(key, required=required, max_len=SLUG_MAX)
         problem = slug_problem(value) if value else None
         if problem:
             self.error(key, problem)
         return value
 
     def url(self, key: str, *, required: bool = True) -> str:
-        value = self.str(key, required=required, max_len=500)
+        value = self.text(key, required=required, max_len=500)
         if value and not URL_RE.match(value):
             self.error(key, f"{value!r} is not an http(s) address")
         return value
 
     def number(self, key: str, *, required: bool = True, minimum: float | None = None,
-               maximum: float | None = None, integer: bool = False, default: float = 0) -> Any:
+               maximum: float | None = None, integer: bool = False, default: float | None = 0) -> Any:
         """The value, or ``default`` after recording why it is not acceptable (never NaN, infinity or a bignum)."""
         value = self.data.get(key)
         if value is None:
@@ -229,22 +231,22 @@ class Fields:
             return default
         return value
 
-    def bool(self, key: str, *, default: bool = False) -> bool:
+    def flag(self, key: str, *, default: bool = False) -> bool:
         value = self.data.get(key, default)
         if not isinstance(value, bool):
             self.error(key, "must be true or false")
             return default
         return value
 
-    def choice(self, key: str, options: tuple[str, ...] | set[str] | dict, *, required: bool = True,
+    def choice(self, key: str, options: tuple[str, ...] | set[str] | dict[str, Any], *, required: bool = True,
                default: str = "") -> str:
-        value = self.str(key, required=required, max_len=40, default=default)
+        value = self.text(key, required=required, max_len=40, default=default)
         if value and value not in options:
             self.error(key, f"{value!r} is not one of: {', '.join(options)}")
             return default
         return value
 
-    def list(self, key: str, *, required: bool = True, max_items: int = 500) -> list:
+    def items(self, key: str, *, required: bool = True, max_items: int = 500) -> list[Any]:
         value = self.data.get(key)
         if value is None:
             if required:
@@ -257,8 +259,8 @@ class Fields:
             self.error(key, f"has {len(value)} items; the limit is {max_items}")
         return value
 
-    def str_list(self, key: str, *, required: bool = True, max_len: int = 300, max_items: int = 100) -> list[str]:
-        items = self.list(key, required=required, max_items=max_items)
+    def text_list(self, key: str, *, required: bool = True, max_len: int = 300, max_items: int = 100) -> list[str]:
+        items = self.items(key, required=required, max_items=max_items)
         result = []
         for index, item in enumerate(items, start=1):
             if not isinstance(item, str) or not item.strip():

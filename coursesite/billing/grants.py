@@ -1,4 +1,5 @@
-"""Access granted and taken back by staff (the admin page and ``flask billing grant|revoke``), always audited.
+"""Access granted and taken back by staff (the staff package's ``/staff/access`` page and ``flask billing
+grant|revoke``), always audited: the rule lives here, with the entitlements it changes.
 
 Audit details name the module and the numbers, never the learner's name or email (the target is ``users:<id>``).
 """
@@ -9,9 +10,9 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from coursesite.accounts.addresses import user_by_email
 from coursesite.accounts.audit import record
 from coursesite.accounts.models import User
-from coursesite.accounts.services import user_by_email
 from coursesite.billing.access import grant_entitlement, lock_holder, revoke_entitlement
 from coursesite.billing.models import Entitlement
 from coursesite.catalog.models import Module
@@ -21,16 +22,6 @@ from coursesite.models_base import utcnow
 
 class StaffActionRefused(Exception):
     pass
-
-
-@dataclass(frozen=True)
-class LearnerAccess:
-    user: User
-    entitlements: list[Entitlement]
-
-
-def modules_for_staff() -> list[Module]:
-    return list(db.session.scalars(select(Module).order_by(Module.title)))
 
 
 def _learner_and_module(email: str, module_slug: str) -> tuple[User, Module]:
@@ -99,12 +90,9 @@ def revoke_access(email: str, module_slug: str, actor: User | None, reason: str 
     return Revocation(len(entitlements), seats_kept, email, module.slug)
 
 
-def learner_access(email: str) -> LearnerAccess | None:
-    user = user_by_email(email)
-    if user is None:
-        return None
-    entitlements = list(db.session.scalars(
-        select(Entitlement).where(Entitlement.user_id == user.id).order_by(Entitlement.valid_from.desc())
+def entitlements_of(user_id: int) -> list[Entitlement]:
+    """Every entitlement of the user, revoked and ended ones too, latest start first, with its module: for staff."""
+    return list(db.session.scalars(
+        select(Entitlement).where(Entitlement.user_id == user_id).order_by(Entitlement.valid_from.desc())
         .options(selectinload(Entitlement.module))
     ))
-    return LearnerAccess(user, entitlements)

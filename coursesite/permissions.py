@@ -1,0 +1,184 @@
+"""Staff rights and route markers: the one home of "who may do what" and of "what does this route need".
+
+**Rights.** Staff may do named things (:class:`Right`); :data:`RIGHTS_BY_ROLE` is the one table that gives each role
+its rights. Ask :func:`has_right` in code, ``can("view_audit")`` in templates, and mark a view with
+:func:`requires_right`.
+
+**The one answer** for people without the right: a visitor is sent to log in (``login_manager.unauthorized()``), a
+logged-in person without the right gets 403 Forbidden.
+
+**Route markers.** Every view function carries exactly one marker, so a test over ``app.url_map`` can check that no
+route was left without a decision (``tests/test_route_markers.py``):
+
+- :func:`public`: anyone, logged in or not (the decorator only tags);
+- :func:`login_required`: any logged-in person (Flask-Login's, tagged);
+- :func:`requires_module_access`: whoever may use the module the route is about, as its gate decides;
+- :func:`requires_right`: whoever holds the right.
+
+Put the marker right under the route decorator (and any rate limit), above the view::
+
+    @bp.get("/staff/audit")
+    @requires_right(Right.VIEW_AUDIT)
+    def audit_log(): ...
+
+This module imports no feature package: gates live with the package whose pages they guard.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from functools import wraps
+from typing import Any, TypeVar, cast
+
+import flask_login
+from flask import abort
+from flask_login import current_user
+
+from coursesite.extensions import login_manager
+
+View = TypeVar("View", bound=Callable[..., Any])
+
+
+class Right(StrEnum):
+    """What staff may do. A package that needs a new right adds it here and gives it to roles in the table below."""
+
+    MANAGE_CATALOG = "manage_catalog"  # edit modules, lectures and the catalogue
+    VIEW_ALL_MODULES = "view_all_modules"  # open every module without an entitlement, to check the catalogue
+    GRANT_ACCESS = "grant_access"  # grant and revoke learners' access (/staff/access, flask billing grant|revoke)
+    VIEW_AUDIT = "view_audit"  # read the audit log (/staff/audit)
+    MODERATE_FORUM = "moderate_forum"  # hide posts, lock threads, handle reports
+    VIEW_REPORTS = "view_reports"  # sales and usage reports
+    MANAGE_CERTIFICATES = "manage_certificates"  # revoke and reissue certificates
+    MANAGE_ORGANIZATIONS = "manage_organizations"  # list every organisation and look into any (read only)
+
+
+# The one table of who may do what: every role, and its rights. Admins hold every right; a learner none.
+RIGHTS_BY_ROLE: Mapping[str, frozenset[Right]] = {
+    "learner": frozenset(),
+    "editor": frozenset({Right.MANAGE_CATALOG, Right.VIEW_ALL_MODULES}),
+    "moderator": frozenset({Right.MODERATE_FORUM}),
+    "admin": frozenset(Right),
+}
+ROLES = tuple(RIGHTS_BY_ROLE)  # what ``User.role`` may hold (the users table checks it)
+
+
+def roles_with(right: Right) -> tuple[str, ...]:
+    """The roles holding ``right``: for a query, say "mail everyone who may grant access"."""
+    return tuple(role for role, rights in RIGHTS_BY_ROLE.items() if right in rights)
+
+
+def rights_of(user: Any) -> frozenset[Right]:
+    """The rights ``user`` holds: none for a visitor (or ``None``)."""
+    if user is None or not user.is_authenticated:
+        return frozenset()
+    return RIGHTS_BY_ROLE.get(user.role, frozenset())
+
+
+def has_right(user: Any, right: Right) -> bool:
+    return right in rights_of(user)
+
+
+def is_staff(user: Any) -> bool:
+    """Does ``user`` hold any right (an editor, a moderator or an admin)?"""
+    return bool(rights_of(user))
+
+
+def can(right: str) -> bool:
+    """The template function: ``{% if can("view_audit") %}``. An unknown name raises, so a typo cannot hide a link."""
+    return has_right(current_user, Right(right))
+
+
+# Route markers ------------------------------------------------------------------------------------------------------
+
+class Marker(StrEnum):
+    PUBLIC = "public"
+    LOGIN = "login_required"
+    MODULE_ACCESS = "requires_module_access"
+    RIGHT = "requires_right"
+
+
+MARKERS_ATTRIBUTE = "route_markers"
+RIGHT_ATTRIBUTE = "required_right"
+
+
+def _tag(view: View, marker: Marker) -> View:
+    """Add ``marker`` to the view's markers (``functools.wraps`` copies those of the view it wraps, so a view marked
+    twice shows both, and the route-marker test refuses it)."""
+    setattr(view, MARKERS_ATTRIBUTE, (*route_markers(view), marker))
+    return view
+
+
+def route_markers(view: Callable[..., Any]) -> tuple[Marker, ...]:
+    return cast(tuple[Marker, ...], getattr(view, MARKERS_ATTRIBUTE, ()))
+
+
+def route_marker(view: Callable[..., Any]) -> Marker | None:
+    """The marker ``view`` carries; None when it carries none, or more than one."""
+    markers = route_markers(view)
+    return markers[0] if len(markers) == 1 else None
+
+
+def required_right(view: Callable[..., Any]) -> Right | None:
+    """The right a :func:`requires_right` view asks for."""
+    return cast(Right | None, getattr(view, RIGHT_ATTRIBUTE, None))
+
+
+def public(view: View) -> View:
+    """Anyone may open this route. Only tags the view: the decision is written down, nothing is enforced."""
+    return _tag(view, Marker.PUBLIC)
+
+
+def login_required(view: View) -> View:
+    """Any logged-in person; visitors are sent to log in (Flask-Login's ``login_required``, tagged)."""
+    return _tag(cast(View, flask_login.login_required(view)), Marker.LOGIN)
+
+
+def requires_right(right: Right) -> Callable[[View], View]:
+    """Only people holding ``right``: visitors are sent to log in, everyone else without it gets 403."""
+    def decorate(view: View) -> View:
+        @wraps(view)
+        def guarded(*args: Any, **kwargs: Any) -> Any:
+            if not current_user.is_authenticated:
+                return login_manager.unauthorized()
+            if not has_right(current_user, right):
+                abort(403)
+            return view(*args, **kwargs)
+
+        setattr(guarded, RIGHT_ATTRIBUTE, right)
+        return _tag(cast(View, guarded), Marker.RIGHT)
+
+    return decorate
+
+
+@dataclass(frozen=True)
+class Refused:
+    """What a module-access gate returns to stop the view: ``response`` (None: a 404)."""
+
+    response: Any = None
+
+
+def requires_module_access(gate: Callable[..., Any]) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """The one way a view says "my content needs access to a module", and enforces it.
+
+    Before the view, ``gate(user, **view_args)`` loads what the view is about and asks the access policy
+    (:mod:`coursesite.billing.access`). It returns either what it loaded, which the view receives as its first
+    argument, or :class:`Refused` (by default a 404; or the response to send, say a "locked" page)::
+
+        @bp.get("/modules/<slug>/test")
+        @requires_module_access(module_gate)
+        def test_page(module, slug): ...
+    """
+    def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
+        @wraps(view)
+        def guarded(**view_args: Any) -> Any:
+            allowed = gate(current_user, **view_args)
+            if isinstance(allowed, Refused):
+                if allowed.response is None:
+                    abort(404)
+                return allowed.response
+            return view(allowed, **view_args)
+
+        return _tag(guarded, Marker.MODULE_ACCESS)
+
+    return decorate
