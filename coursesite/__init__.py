@@ -105,10 +105,12 @@ def check_proxy_settings(app: Flask) -> None:
 
 
 def register_logging(app: Flask) -> None:
-    """``LOG_LEVEL`` for the app's logger, whose children are every package's ``logging.getLogger(__name__)``; Flask
-    gives it a console handler when nothing else would show its records."""
-    if app.config["LOG_LEVEL"]:
-        app.logger.setLevel(app.config["LOG_LEVEL"])
+    """``LOG_LEVEL`` for the app's logger, whose children are every package's ``logging.getLogger(__name__)``;
+    ``LOG_FORMAT`` for every log line, each with the request id (coursesite/logs.py, coursesite/request_id.py)."""
+    from coursesite import logs, request_id
+
+    logs.configure(app)
+    request_id.init_app(app)
 
 
 def register_proxy_fix(app: Flask) -> None:

@@ -7,9 +7,12 @@ without any cross-process signalling.
 """
 from __future__ import annotations
 
+import logging
+import time
 from collections.abc import Callable
 from typing import Any
 
+import redis
 from flask import has_request_context, request
 from sqlalchemy import Integer, event, update
 from sqlalchemy.orm import Mapped, Session, UOWTransaction, mapped_column
@@ -18,6 +21,7 @@ from coursesite.extensions import cache, db
 from coursesite.models_base import Model, rows_matched
 
 REVISION_KEY = "coursesite.content_revision"
+logger = logging.getLogger(__name__)
 
 
 class CachedContent:
@@ -72,11 +76,33 @@ def request_revision() -> int:
 
 
 def cached(name: str, compute: Callable[[], Any]) -> Any:
-    """``compute()`` once per content revision; a None result (say, an unknown slug) is not stored."""
+    """``compute()`` once per content revision; a None result (say, an unknown slug) is not stored.
+
+    When the cache's server (Redis) does not answer, the page is computed without it: slower, never an error. The
+    process then leaves the cache alone for :data:`CACHE_RETRY_SECONDS` rather than waiting on it at every call.
+    """
     key = f"content:{request_revision()}:{name}"
-    value = cache.get(key)
+    value = _cache_call(cache.get, key)
     if value is None:
         value = compute()
         if value is not None:
-            cache.set(key, value)
+            _cache_call(cache.set, key, value)
     return value
+
+
+CACHE_RETRY_SECONDS = 10.0
+_cache_down_until = 0.0
+
+
+def _cache_call(method: Callable[..., Any], *args: Any) -> Any:
+    """``method(*args)`` on the cache, or None while the cache's server is down."""
+    global _cache_down_until  # one switch per process, like the connection pool it stands for
+    if time.monotonic() < _cache_down_until:
+        return None
+    try:
+        return method(*args)
+    except redis.RedisError:
+        _cache_down_until = time.monotonic() + CACHE_RETRY_SECONDS
+        logger.warning("the page cache does not answer; pages are rendered without it for %.0f s",
+                       CACHE_RETRY_SECONDS, exc_info=True)
+        return None

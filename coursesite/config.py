@@ -64,7 +64,9 @@ class Config:
     MAIL_USE_STARTTLS = _env("MAIL_USE_STARTTLS", "false").lower() == "true"  # upgrade a plain connection (587)
     MAIL_TIMEOUT = 10
     MAIL_OUTBOX: str | None = None
-    LOG_LEVEL: str | None = None  # the level of the app's logger ("coursesite"); None leaves Flask's default
+    LOG_LEVEL: str | None = _env("LOG_LEVEL")  # the level of the app's logger ("coursesite"); None: Flask's default
+    # text | json: one handler for every logger, each line with the request id (coursesite/logs.py); None: Flask's.
+    LOG_FORMAT: str | None = _env("LOG_FORMAT")
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
@@ -79,11 +81,20 @@ class Config:
     LOGIN_SESSION_TOUCH_INTERVAL = timedelta(minutes=5)
     WTF_CSRF_TIME_LIMIT = None
     FORCE_HTTPS = False
-    # Fragments of public pages are cached per content revision (see coursesite/caching.py).
+    # Every key this site writes to Redis starts with this, so sites (or test runs) can share one server.
+    REDIS_KEY_PREFIX = _env("REDIS_KEY_PREFIX", "coursesite:")
+    # Fragments of public pages are cached per content revision (see coursesite/caching.py). With Redis down, pages
+    # are rendered without the cache (caching.cached) and rate limits are counted in each process's memory until it
+    # is back: slower and per process, never an error page.
     CACHE_TYPE = "RedisCache" if REDIS_URL else "SimpleCache"
     CACHE_REDIS_URL = REDIS_URL
+    CACHE_KEY_PREFIX = f"{REDIS_KEY_PREFIX}cache:"
+    CACHE_OPTIONS = {"socket_connect_timeout": 1, "socket_timeout": 1}  # a hung Redis must not hang the page
     CACHE_DEFAULT_TIMEOUT = 3600
     RATELIMIT_STORAGE_URI = REDIS_URL or "memory://"
+    RATELIMIT_STORAGE_OPTIONS = {"socket_connect_timeout": 1, "socket_timeout": 1} if REDIS_URL else {}
+    RATELIMIT_KEY_PREFIX = f"{REDIS_KEY_PREFIX}limits"
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
     RATELIMIT_HEADERS_ENABLED = True
 
 
@@ -95,7 +106,8 @@ class DevelopmentConfig(Config):
     MAIL_SERVER = _env("MAIL_SERVER")
     MAIL_OUTBOX = str(INSTANCE_DIR / "outbox")
     # The app's own log at INFO on the console (`flask run` alone shows warnings only): the outbox's mail links.
-    LOG_LEVEL = "INFO"
+    LOG_LEVEL = _env("LOG_LEVEL", "INFO")
+    LOG_FORMAT = _env("LOG_FORMAT", "text")
 
 
 class TestingConfig(Config):
@@ -106,11 +118,16 @@ class TestingConfig(Config):
     SESSION_COOKIE_SECURE = False
     REMEMBER_COOKIE_SECURE = False
     # Tests never share state through Redis, whatever REDIS_URL says.
+    REDIS_URL = None
     CACHE_TYPE = "SimpleCache"
     CACHE_REDIS_URL = None
     RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_STORAGE_OPTIONS: dict[str, float] = {}
     # Tests that send mail point MAIL_SERVER at the loopback SMTP server of tests/mail_sink.py.
     MAIL_SERVER = None
+    # pytest captures the log; an app made by a test leaves logging as Flask sets it up.
+    LOG_LEVEL = None
+    LOG_FORMAT = None
 
 
 class ProductionConfig(Config):
@@ -118,6 +135,8 @@ class ProductionConfig(Config):
     FORCE_HTTPS = True
     # gunicorn runs behind one TLS proxy (README, "Production").
     TRUSTED_PROXY_HOPS = _env_count("TRUSTED_PROXY_HOPS", 1)
+    LOG_LEVEL = _env("LOG_LEVEL", "INFO")
+    LOG_FORMAT = _env("LOG_FORMAT", "json")
 
 
 CONFIGS = {

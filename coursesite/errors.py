@@ -1,15 +1,13 @@
 """Friendly error pages: HTML for people, JSON for JSON clients, never a stack trace outside debug."""
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from flask import Flask, abort, current_app, jsonify, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import RequestRedirect
 
-from coursesite.redirects import safe_next_path
+from coursesite.redirects import safe_next_path, split_url
 
 TITLES = {
     400: "That request could not be understood",
@@ -85,11 +83,8 @@ def render_csrf_error(error: CSRFError) -> ResponseReturnValue:
 
 def same_site_referrer() -> str | None:
     """The path (and query) of the referring page when it is on this site, else None."""
-    try:
-        referrer = urlsplit(request.referrer or "")
-    except ValueError:  # a header that is no URL at all, e.g. "http://[::1/x" (an unclosed IPv6 bracket)
-        return None
-    if referrer.netloc != request.host or referrer.scheme not in ("http", "https"):
+    referrer = split_url(request.referrer)
+    if referrer is None or referrer.netloc != request.host or referrer.scheme not in ("http", "https"):
         return None
     return safe_next_path(referrer.path + (f"?{referrer.query}" if referrer.query else ""))
 

@@ -8,8 +8,11 @@ from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_talisman import Talisman
 from flask_wtf import CSRFProtect
+from flask_wtf.csrf import CSRFError
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
+
+from coursesite.redirects import split_url
 
 # Named constraints keep Alembic migrations identical on SQLite and PostgreSQL.
 NAMING_CONVENTION = {
@@ -31,7 +34,23 @@ login_manager = LoginManager()
 login_manager.login_view = "auth.login"
 login_manager.login_message = "Please log in to see that page."
 login_manager.login_message_category = "info"
-csrf = CSRFProtect()
+
+
+class GuardedCSRFProtect(CSRFProtect):
+    """Flask-WTF's CSRF protection, with one fault mended: over HTTPS its strict referrer check parses the
+    ``Referer`` unguarded, so a header that is no URL (``http://[::1/x``) raised ValueError, a 500 on every form.
+    Such a header is refused like a foreign one: a CSRFError, answered by the site's "form expired" 400 page."""
+
+    def protect(self, apply_exemptions: bool = False) -> None:
+        try:
+            super().protect(apply_exemptions)
+        except ValueError:
+            if split_url(request.referrer) is not None:
+                raise
+            raise CSRFError("The referrer does not match the host.") from None
+
+
+csrf = GuardedCSRFProtect()
 limiter = Limiter(key_func=get_remote_address)
 cache = Cache()
 talisman = Talisman()

@@ -34,3 +34,20 @@ class LoginClient(FlaskLoginClient):
     def open(self, *args, **kwargs):
         with self.application.app_context():
             return super().open(*args, **kwargs)
+
+
+class BehindTLSProxy(IsolatedClient):
+    """A browser on ``https://`` + :data:`PRODUCTION_HOST` as the app sees it behind one TLS proxy: the proxy speaks
+    plain HTTP to the app and says ``X-Forwarded-Proto: https`` and ``X-Forwarded-For: <client>``. A test's own
+    headers and ``base_url`` win (to play a client that bypasses the proxy, or a proxy that lies)."""
+
+    FORWARDED = {"X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.7"}
+
+    def open(self, *args, **kwargs):
+        if not args or isinstance(args[0], str):  # not a prepared request (a redirect being followed)
+            kwargs.setdefault("base_url", f"http://{PRODUCTION_HOST}")
+            kwargs["headers"] = {**self.FORWARDED, **dict(kwargs.get("headers") or {})}
+        return super().open(*args, **kwargs)
+
+
+PRODUCTION_HOST = "courses.example.org"

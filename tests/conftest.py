@@ -21,6 +21,7 @@ from coursesite import create_app
 from coursesite.caching import ContentRevision
 from coursesite.extensions import db
 from tests.billing.stripe_stub import StripeStub
+from tests.clients import PRODUCTION_HOST, BehindTLSProxy
 from tests.mail_sink import MailSink
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -167,6 +168,29 @@ def append_only_triggers_suspended():
 @pytest.fixture
 def client(app):
     return app.test_client()
+
+
+@pytest.fixture
+def production_app(app, migrated, tmp_path, smtp_server):
+    """The production settings on the test database (the ``app`` fixture empties it afterwards) as deployed: one
+    trusted TLS proxy, a real SECRET_KEY and an https BASE_URL. Its test clients are :class:`BehindTLSProxy`."""
+    production = create_app("production", {
+        "SECRET_KEY": "a-long-random-production-secret-for-tests-only", "SQLALCHEMY_DATABASE_URI": migrated,
+        "BASE_URL": f"https://{PRODUCTION_HOST}", "TRUSTED_PROXY_HOPS": 1, "MEDIA_ROOT": str(tmp_path / "media"),
+        "CONTENT_ROOT": str(FIXTURES / "content"), "RATELIMIT_ENABLED": False, **smtp_server.settings,
+    })
+    production.test_client_class = BehindTLSProxy
+    production.jinja_env.bytecode_cache = TEMPLATE_CODE
+    with production.app_context():
+        yield production
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def proxied_client(production_app) -> BehindTLSProxy:
+    """A browser reaching ``production_app`` over https through its TLS proxy."""
+    return production_app.test_client()
 
 
 @pytest.fixture

@@ -119,7 +119,7 @@ def test_sqlite_connections_use_wal_foreign_keys_and_busy_timeout(tmp_path):
 def test_healthz_answers_200_when_the_database_answers(client):
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.get_json() == {"status": "ok", "database": "ok"}
+    assert response.get_json()["status"] == "ok" and response.get_json()["database"] == "ok"
 
 
 def test_healthz_answers_over_plain_http_in_production(migrated):
@@ -128,7 +128,7 @@ def test_healthz_answers_over_plain_http_in_production(migrated):
     client = app.test_client()
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.get_json() == {"status": "ok", "database": "ok"}
+    assert response.get_json()["status"] == "ok" and response.get_json()["database"] == "ok"
     assert client.get("/catalog").status_code in (301, 302)
     with app.app_context():
         from coursesite.extensions import db

@@ -9,13 +9,13 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Protocol
 
-from flask import has_request_context, request
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import ColumnElement, String, cast, literal, select
 from sqlalchemy.orm import joinedload
 
 from coursesite.accounts.models import AuditEvent, User
 from coursesite.extensions import db
+from coursesite.ip_addresses import request_ip_address
 
 AUDIT_PAGE_SIZE = 50
 # Deeper pages are refused (an offset that large is no way to read a log: filter instead); it also keeps the offset
@@ -43,14 +43,6 @@ def target_label(target: AuditTarget | str | None) -> str:
     return f"{target.__tablename__}:{target.id}"
 
 
-def _client_address() -> str | None:
-    """The request's address, when there is a request: the one fact about the transport an audit entry keeps.
-
-    Reading it here spares every service in every package an ``ip_address`` argument it would only pass along.
-    """
-    return request.remote_addr if has_request_context() else None
-
-
 def record(actor: User | None, action: str, target: AuditTarget | str | None = None, **details: Any) -> AuditEvent:
     """Add an audit event to the session; it is saved by the caller's commit, with the change it describes."""
     event = AuditEvent(
@@ -58,7 +50,9 @@ def record(actor: User | None, action: str, target: AuditTarget | str | None = N
         action=action,
         target=target_label(target),
         details=details,
-        ip_address=_client_address(),
+        # The one fact about the transport an entry keeps, read here to spare every service an argument it would
+        # only pass along.
+        ip_address=request_ip_address(),
     )
     db.session.add(event)
     return event

@@ -7,8 +7,9 @@ from typing import Any
 from flask_login import UserMixin
 from sqlalchemy import JSON, Boolean, CheckConstraint, DateTime, ForeignKey, String, event
 from sqlalchemy.engine import Connection
-from sqlalchemy.orm import Mapped, Mapper, ORMExecuteState, Session, mapped_column, relationship
+from sqlalchemy.orm import Mapped, Mapper, ORMExecuteState, Session, mapped_column, relationship, validates
 
+from coursesite.ip_addresses import IP_ADDRESS_MAX, ip_address_or_none
 from coursesite.models_base import Model, TimestampMixin, utcnow
 from coursesite.permissions import ROLES
 from coursesite.text import EMAIL_MAX
@@ -88,7 +89,11 @@ class UserSession(Model):
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     user_agent: Mapped[str] = mapped_column(String(USER_AGENT_MAX), default="")
-    ip_address: Mapped[str | None] = mapped_column(String(45))
+    ip_address: Mapped[str | None] = mapped_column(String(IP_ADDRESS_MAX))
+
+    @validates("ip_address")
+    def _keep_only_an_address(self, _key: str, value: str | None) -> str | None:
+        return ip_address_or_none(value)
 
     def __repr__(self) -> str:
         return f"<UserSession {self.id} of user {self.user_id}>"
@@ -110,9 +115,13 @@ class AuditEvent(Model):
     # "<table>:<id>" of the object acted on, e.g. "users:12"; empty when there is none.
     target: Mapped[str] = mapped_column(String(200), default="")
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    ip_address: Mapped[str | None] = mapped_column(String(45))
+    ip_address: Mapped[str | None] = mapped_column(String(IP_ADDRESS_MAX))
 
     actor: Mapped[User | None] = relationship(lazy="raise")
+
+    @validates("ip_address")
+    def _keep_only_an_address(self, _key: str, value: str | None) -> str | None:
+        return ip_address_or_none(value)
 
     def __repr__(self) -> str:
         return f"<AuditEvent {self.id} {self.action} {self.target}>"

@@ -36,6 +36,7 @@ from coursesite.accounts.models import User
 from coursesite.accounts.profile import update_profile
 from coursesite.accounts.tokens import TokenError
 from coursesite.extensions import account_rate_limit_key, limiter
+from coursesite.ip_addresses import request_ip_address
 from coursesite.permissions import login_required, public
 from coursesite.redirects import safe_next_path
 from coursesite.text import normalise_email
@@ -71,7 +72,7 @@ def start_session(user: User, remember: bool) -> None:
     """A fresh session for a login: nothing from before it survives (session fixation, stale CSRF tokens), and a new
     server-side session row whose token Flask-Login keeps in the session (and the remember-me cookie)."""
     session.clear()
-    authentication.start_login_session(user, remember, request.user_agent.string, request.remote_addr)
+    authentication.start_login_session(user, remember, request.user_agent.string, request_ip_address())
     login_user(user, remember=remember)
 
 

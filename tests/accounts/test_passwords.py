@@ -82,7 +82,7 @@ def test_an_unknown_address_is_told_there_is_no_account_and_gets_no_reset_link(c
 
 
 def test_reset_by_mail_sets_the_password_confirms_the_address_and_works_once(client, mailbox):
-    user = make_user(confirmed=False)
+    user = make_user("ada@example.org", confirmed=False)
     request_reset(client, "ADA@example.org")
     mail = mailbox.last_to(user.email)
     assert mail.subject == "Reset your password" and "works once, for 1 hour" in mail.text

@@ -2,11 +2,17 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import func, select
 
 from coursesite import create_app
+from coursesite.billing.models import Order
+from coursesite.extensions import db
+from tests.factories import make_user
+from tests.support import BUY_PAGE, CSRF_INPUT, login_as
 
 BASE = {"SECRET_KEY": "p" * 64, "SQLALCHEMY_DATABASE_URI": "sqlite://", "STRIPE_API_BASE": None,
         "STRIPE_SECRET_KEY": None, "STRIPE_WEBHOOK_SECRET": None}
+HTTPS = "https://localhost"
 
 
 @pytest.fixture
@@ -42,8 +48,19 @@ def test_the_stub_address_is_refused():
         production(STRIPE_API_BASE="http://127.0.0.1:12111")
 
 
-def test_without_stripe_keys_production_starts_and_payments_are_unavailable():
-    assert production()
+def test_without_stripe_keys_production_starts_and_payments_are_unavailable(app, migrated, sample_module):
+    unpaid = production(SQLALCHEMY_DATABASE_URI=migrated, MEDIA_ROOT=app.config["MEDIA_ROOT"], RATELIMIT_ENABLED=False)
+    with unpaid.app_context():
+        client = login_as(unpaid, make_user())
+        review = client.get(BUY_PAGE, base_url=HTTPS)
+        response = client.post(BUY_PAGE, base_url=HTTPS, headers={"Referer": f"{HTTPS}/"},
+                               data={"csrf_token": CSRF_INPUT.search(review.get_data(as_text=True)).group(1)})
+        orders = db.session.scalar(select(func.count()).select_from(Order))
+        db.session.remove()
+        db.engine.dispose()
+    assert response.status_code == 503
+    assert "Online payments are not available" in response.get_data(as_text=True)
+    assert orders == 0
 
 
 def test_other_environments_are_left_alone():

@@ -115,10 +115,10 @@ def test_an_acceptance_from_a_stale_reading_is_refused(app, invited):
     """Sequentially, with the seat read before another acceptance committed (as a request's session would hold it)."""
     _, _, path = invited
     bob = make_user("bob@example.org")
+    bob_client = login_as(app, bob)  # before the reading: logging in commits, which would refresh it
     link = path.rsplit("/", 1)[1]
     stale = services.seat_for_token(link)  # this session now holds the seat as "invited"
     assert stale.status == "invited"
-    bob_client = login_as(app, bob)
     assert post_form(bob_client, path, {}, path).status_code == 302  # another request accepts and commits
     with pytest.raises(SeatError, match="withdrawn or has already been used"):
         services.accept(link, bob)
