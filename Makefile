@@ -1,6 +1,6 @@
 # Two commands do all the set-up on a fresh Debian machine with Python 3.11+:
 #   make run   install, migrate, load the demo content, serve http://127.0.0.1:5000
-#   make test  install (with test extras and Debian's chromium) and run every test
+#   make test  install (with test extras, Debian's chromium and nginx) and run every test
 #   make lint  install, then ruff and mypy (configured in pyproject.toml); CI runs it before the tests
 PYTHON ?= python3
 VENV ?= .venv
@@ -9,7 +9,7 @@ FLASK := $(BIN)/flask --app wsgi
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_INSTALL := $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends
 
-.PHONY: install run test lint bench system-packages chromium clean
+.PHONY: install run test lint bench system-packages chromium nginx clean
 
 # python3-venv is a separate Debian package; install it only when venv/ensurepip are missing.
 system-packages:
@@ -32,7 +32,12 @@ run: install
 	$(FLASK) demo load
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
-test: install chromium
+# The deployment test (tests/deploy/) runs Debian's nginx, with its brotli module, on loopback as the current user.
+nginx:
+	@[ -x /usr/sbin/nginx ] && [ -e /usr/share/nginx/modules-available/mod-http-brotli-filter.conf ] || \
+		{ $(SUDO) apt-get update -q && $(APT_INSTALL) nginx libnginx-mod-http-brotli-filter; }
+
+test: install chromium nginx
 	$(BIN)/pytest
 
 lint: install

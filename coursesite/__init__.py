@@ -60,6 +60,7 @@ def create_app(config_name: str | None = None, overrides: dict[str, Any] | None 
     register_landing_pages(app)
     register_module_page_parts(app)
     register_template_helpers(app)
+    register_static_files(app)
     register_errorhandlers(app)
     register_cli(app)
     return app
@@ -250,6 +251,13 @@ def register_template_helpers(app: Flask) -> None:
 
     templating.init_app(app)
     app.add_template_global(permissions.can)
+
+
+def register_static_files(app: Flask) -> None:
+    """Links to static files carry a hash of the content (coursesite/static_files.py), so they are cached a year."""
+    from coursesite import static_files
+
+    static_files.init_app(app)
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import os
 from datetime import timedelta
 from pathlib import Path
-from typing import overload
+from typing import ClassVar, overload
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 INSTANCE_DIR = PROJECT_ROOT / "instance"
@@ -68,6 +68,19 @@ class Config:
     # text | json: one handler for every logger, each line with the request id (coursesite/logs.py); None: Flask's.
     LOG_FORMAT: str | None = _env("LOG_FORMAT")
 
+    # Background jobs (coursesite/jobs/, docs/jobs.md): Huey's queue in Redis when REDIS_URL is set, else in a SQLite
+    # file of its own beside the app's database. JOBS_IMMEDIATE runs each job in the process that enqueued it, as
+    # its transaction commits (the tests); JOBS_QUEUE_NAME keeps queues that share one Redis apart.
+    JOBS_IMMEDIATE = False
+    JOBS_REDIS_URL = REDIS_URL
+    JOBS_SQLITE_PATH = _env("JOBS_SQLITE_PATH", str(INSTANCE_DIR / "jobs.db"))
+    JOBS_QUEUE_NAME = _env("JOBS_QUEUE_NAME", "coursesite")
+    JOBS_MAX_ATTEMPTS = 6  # then the job is failed: staff see it on /staff/jobs and retry it
+    JOBS_RETRY_DELAY = timedelta(seconds=30)  # doubled after each failed attempt: 30 s, 1, 2, 4, 8 min
+    JOBS_KEEP_DONE = timedelta(days=14)  # finished jobs (with a sent mail's copy) are deleted after this
+    # Audit events keep the client's address this long, then lose it (the event itself stays).
+    AUDIT_IP_RETENTION_DAYS = int(_env("AUDIT_IP_RETENTION_DAYS", "90"))
+
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = True
@@ -89,10 +102,12 @@ class Config:
     CACHE_TYPE = "RedisCache" if REDIS_URL else "SimpleCache"
     CACHE_REDIS_URL = REDIS_URL
     CACHE_KEY_PREFIX = f"{REDIS_KEY_PREFIX}cache:"
-    CACHE_OPTIONS = {"socket_connect_timeout": 1, "socket_timeout": 1}  # a hung Redis must not hang the page
+    # A hung Redis must not hang the page.
+    CACHE_OPTIONS: ClassVar[dict[str, float]] = {"socket_connect_timeout": 1, "socket_timeout": 1} if REDIS_URL else {}
     CACHE_DEFAULT_TIMEOUT = 3600
     RATELIMIT_STORAGE_URI = REDIS_URL or "memory://"
-    RATELIMIT_STORAGE_OPTIONS = {"socket_connect_timeout": 1, "socket_timeout": 1} if REDIS_URL else {}
+    RATELIMIT_STORAGE_OPTIONS: ClassVar[dict[str, float]] = (
+        {"socket_connect_timeout": 1, "socket_timeout": 1} if REDIS_URL else {})
     RATELIMIT_KEY_PREFIX = f"{REDIS_KEY_PREFIX}limits"
     RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
     RATELIMIT_HEADERS_ENABLED = True
@@ -104,7 +119,7 @@ class DevelopmentConfig(Config):
     REMEMBER_COOKIE_SECURE = False
     # A newcomer needs no mail server: every message lands in instance/outbox/ and the log.
     MAIL_SERVER = _env("MAIL_SERVER")
-    MAIL_OUTBOX = str(INSTANCE_DIR / "outbox")
+    MAIL_OUTBOX = _env("MAIL_OUTBOX", str(INSTANCE_DIR / "outbox"))
     # The app's own log at INFO on the console (`flask run` alone shows warnings only): the outbox's mail links.
     LOG_LEVEL = _env("LOG_LEVEL", "INFO")
     LOG_FORMAT = _env("LOG_FORMAT", "text")
@@ -122,9 +137,14 @@ class TestingConfig(Config):
     CACHE_TYPE = "SimpleCache"
     CACHE_REDIS_URL = None
     RATELIMIT_STORAGE_URI = "memory://"
-    RATELIMIT_STORAGE_OPTIONS: dict[str, float] = {}
+    CACHE_OPTIONS: ClassVar[dict[str, float]] = {}
+    RATELIMIT_STORAGE_OPTIONS: ClassVar[dict[str, float]] = {}
     # Tests that send mail point MAIL_SERVER at the loopback SMTP server of tests/mail_sink.py.
     MAIL_SERVER = None
+    # Each job runs in the process that enqueued it, as its transaction commits, so a test reads the mail its request
+    # caused; the tests of the queue itself (tests/jobs/) run a real consumer.
+    JOBS_IMMEDIATE = True
+    JOBS_REDIS_URL = None
     # pytest captures the log; an app made by a test leaves logging as Flask sets it up.
     LOG_LEVEL = None
     LOG_FORMAT = None

@@ -17,6 +17,7 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
+from coursesite import jobs
 from coursesite.extensions import db, limiter, talisman
 from coursesite.permissions import public
 
@@ -48,10 +49,6 @@ def redis_state(url: str) -> str:
 
 def queue_state() -> dict[str, Any]:
     """Jobs waiting and jobs that failed for good (the dead letters staff can retry)."""
-    try:
-        from coursesite import jobs  # TEMPORARY (H8): a plain import once H7's coursesite/jobs.py has landed
-    except ImportError:
-        return {"state": "not configured"}
     try:
         return {"state": "ok", "depth": jobs.queue_depth(), "failed": jobs.failed_count()}
     except Exception:  # the queue's storage (Redis or the database) is down: report it, keep answering

@@ -5,7 +5,11 @@ the same context. It goes by SMTP when ``MAIL_SERVER`` is set (``MAIL_USE_TLS`` 
 to upgrade, ``MAIL_USERNAME``/``MAIL_PASSWORD`` to log in). When ``MAIL_OUTBOX`` is set (development) each message is
 also written there as an ``.eml`` file with its decoded text (``.txt``, ``.html``) beside it, and its links logged,
 so a newcomer can follow them without a mail server.
-Sending is synchronous: a failure raises, and the caller's request fails visibly rather than losing mail silently.
+
+``send`` composes the message in the caller (templates and links need the app and the request's data) and adds it to
+the caller's database transaction as a job (coursesite/jobs): it goes out once that transaction commits, from a
+consumer, retried with back-off when the SMTP server fails, and never if the transaction rolls back. So every
+caller commits after ``send``. A message that fails for good is on /staff/jobs (docs/jobs.md).
 """
 from __future__ import annotations
 
@@ -13,6 +17,7 @@ import re
 import smtplib
 import ssl
 from datetime import UTC, datetime
+from email import message_from_string, policy
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
@@ -21,6 +26,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import current_app, render_template
+
+from coursesite import jobs
+from coursesite.text import printable_only
 
 LINK = re.compile(r"https?://[^\s<>\"']+")
 
@@ -36,9 +44,17 @@ def link(endpoint: str, **values: Any) -> str:
     return adapter.build(endpoint, values, force_external=True)
 
 
+def recipient(name: str, email: str) -> Address:
+    """The ``to`` of a message to a named person: the name through ``printable_only`` (see ``build_message``)."""
+    return Address(display_name=printable_only(name), addr_spec=email)
+
+
 def build_message(to: str | Address, subject: str, template: str, **context: Any) -> EmailMessage:
+    """The subject and the recipient's name (see ``recipient``) often hold text people typed (an organisation, a
+    person), so they pass through ``printable_only``: a CR or LF would otherwise fail the message and another control
+    character break the header. The library then encodes what is not ASCII (RFC 2047)."""
     message = EmailMessage()
-    message["Subject"] = subject
+    message["Subject"] = printable_only(subject)
     message["From"] = current_app.config["MAIL_DEFAULT_SENDER"]
     message["To"] = to
     message["Date"] = format_datetime(datetime.now(UTC))
@@ -48,16 +64,31 @@ def build_message(to: str | Address, subject: str, template: str, **context: Any
     return message
 
 
+MAIL_JOB = "mail"
+
+
 def send(to: str | Address, subject: str, template: str, **context: Any) -> EmailMessage:
+    """Compose the message and add it to the caller's transaction; it is delivered after the caller commits."""
     config = current_app.config
     if not config["MAIL_SERVER"] and not config["MAIL_OUTBOX"]:
         raise MailNotConfigured("set MAIL_SERVER (or MAIL_OUTBOX in development) to send mail")
     message = build_message(to, subject, template, **context)
+    outbox_name = f"{datetime.now(UTC):%Y%m%d-%H%M%S-%f}-{template}"  # one file, however many attempts
+    jobs.enqueue(MAIL_JOB, {"message": message.as_string(), "outbox_name": outbox_name},
+                 label=f"mail to {message['To']}: {message['Subject']}")
+    return message
+
+
+@jobs.handles(MAIL_JOB)
+def deliver_job(payload: dict[str, Any]) -> None:
+    """A consumer's half of ``send``: keep the message in the development outbox, and deliver it by SMTP."""
+    message = message_from_string(payload["message"], policy=policy.default)
+    assert isinstance(message, EmailMessage)  # noqa: S101 - policy.default parses into EmailMessage; for mypy
+    config = current_app.config
     if config["MAIL_OUTBOX"]:
-        keep_in_outbox(message, template)
+        keep_in_outbox(message, payload["outbox_name"])
     if config["MAIL_SERVER"]:
         deliver(message)
-    return message
 
 
 def deliver(message: EmailMessage) -> None:
@@ -77,12 +108,13 @@ def deliver(message: EmailMessage) -> None:
         smtp.send_message(message)
 
 
-def keep_in_outbox(message: EmailMessage, template: str) -> Path:
-    """Write ``message`` to the outbox as ``.eml`` and, decoded, as ``.txt`` (and ``.html``) beside it, then log its
-    links: an ``.eml`` is quoted-printable, so a link copied from it would be cut at a soft line break (``…=``)."""
+def keep_in_outbox(message: EmailMessage, name: str) -> Path:
+    """Write ``message`` to the outbox as ``<name>.eml`` and, decoded, as ``.txt`` (and ``.html``) beside it, then
+    log its links: an ``.eml`` is quoted-printable, so a link copied from it would be cut at a soft line break (``…=``).
+    """
     outbox = Path(current_app.config["MAIL_OUTBOX"])
     outbox.mkdir(parents=True, exist_ok=True)
-    path = outbox / f"{datetime.now(UTC):%Y%m%d-%H%M%S-%f}-{template}.eml"
+    path = outbox / f"{name}.eml"
     path.write_bytes(message.as_bytes())
     text = _body_text(message, "plain")
     path.with_suffix(".txt").write_text(text, encoding="utf-8")

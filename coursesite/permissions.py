@@ -29,7 +29,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import wraps
-from typing import Any, TypeVar, cast
+from typing import Any, Protocol, TypeGuard, TypeVar, cast
 
 import flask_login
 from flask import abort
@@ -68,18 +68,42 @@ def roles_with(right: Right) -> tuple[str, ...]:
     return tuple(role for role, rights in RIGHTS_BY_ROLE.items() if right in rights)
 
 
-def rights_of(user: Any) -> frozenset[Right]:
+class Viewer(Protocol):
+    """Who is asking: ``current_user``, a logged-in user or Flask-Login's anonymous visitor. Only
+    ``is_authenticated`` is common to both: check :func:`signed_in` before reading a member's ``id`` or ``role``."""
+
+    @property
+    def is_authenticated(self) -> bool: ...
+
+
+class Member(Viewer, Protocol):
+    """A logged-in person as the policy functions read one (``accounts.models.User``, which this module may not
+    import)."""
+
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def role(self) -> str: ...
+
+
+def signed_in(viewer: Viewer | None) -> TypeGuard[Member]:
+    """Is ``viewer`` a logged-in person (not a visitor, not ``None``)?"""
+    return viewer is not None and viewer.is_authenticated
+
+
+def rights_of(user: Viewer | None) -> frozenset[Right]:
     """The rights ``user`` holds: none for a visitor (or ``None``)."""
-    if user is None or not user.is_authenticated:
+    if not signed_in(user):
         return frozenset()
     return RIGHTS_BY_ROLE.get(user.role, frozenset())
 
 
-def has_right(user: Any, right: Right) -> bool:
+def has_right(user: Viewer | None, right: Right) -> bool:
     return right in rights_of(user)
 
 
-def is_staff(user: Any) -> bool:
+def is_staff(user: Viewer | None) -> bool:
     """Does ``user`` hold any right (an editor, a moderator or an admin)?"""
     return bool(rights_of(user))
 

@@ -22,7 +22,7 @@ HEADER = "X-Request-ID"
 SANE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,127}")
 
 _current: ContextVar[str | None] = ContextVar("coursesite_request_id", default=None)
-_REQUEST_TOKEN = "coursesite.request_id_token"
+_ENVIRON_KEY = "coursesite.request_id_token"
 
 
 def current_request_id() -> str | None:
@@ -53,7 +53,7 @@ def request_id_bound(request_id: str | None) -> Iterator[None]:
 
 def _take_request_id() -> None:
     token: Token[str | None] = _current.set(sane_request_id(request.headers.get(HEADER)) or new_request_id())
-    request.environ[_REQUEST_TOKEN] = token
+    request.environ[_ENVIRON_KEY] = token
 
 
 def _echo_request_id(response: Response) -> Response:
@@ -64,7 +64,7 @@ def _echo_request_id(response: Response) -> Response:
 
 
 def _forget_request_id(_error: BaseException | None) -> None:
-    token: Token[str | None] | None = request.environ.pop(_REQUEST_TOKEN, None)
+    token: Token[str | None] | None = request.environ.pop(_ENVIRON_KEY, None)
     if token is not None:
         _current.reset(token)
 

@@ -20,6 +20,7 @@ EMAIL_MAX = 254  # the longest address SMTP can carry (RFC 5321 with RFC 3696 er
 # Format characters (Unicode Cf) that names need: ZERO WIDTH NON-JOINER and JOINER shape Persian, Arabic and Indic
 # script. Every other Cf (bidi overrides and isolates U+202A-U+202E, U+2066-U+2069, soft hyphen, BOM...) stays out.
 JOINERS = {"\u200c", "\u200d"}
+UNPRINTABLE_MESSAGE = "Remove the invisible or control characters from this field."
 
 
 class InvalidEmail(ValueError):
@@ -34,8 +35,17 @@ def clean_text(text: str) -> str:
 def is_printable(text: str) -> bool:
     """Letters from any script, with the joiners some scripts need; no control, bidi or other invisible characters.
     The rule for every name a person types, in a form or a CSV file."""
-    return not any(unicodedata.category(char) in ("Cc", "Cf", "Cs", "Co", "Cn") and char not in JOINERS
-                   for char in text)
+    return not any(_is_unprintable(char) for char in text)
+
+
+def _is_unprintable(char: str) -> bool:
+    return unicodedata.category(char) in ("Cc", "Cf", "Cs", "Co", "Cn") and char not in JOINERS
+
+
+def printable_only(text: str) -> str:
+    """``text`` with every character :func:`is_printable` refuses turned into a space, then ``clean_text``: for text
+    that must be shown whatever it holds (a mail header naming something stored before the rules were applied)."""
+    return clean_text("".join(" " if _is_unprintable(char) else char for char in text))
 
 
 def normalise_email(email: str) -> str:
@@ -66,7 +76,7 @@ def valid_email(_form: Any, field: Field) -> None:
 def printable_text(_form: Any, field: Field) -> None:
     """Letters from any script are welcome, with the joiners some scripts need; control characters are not."""
     if not is_printable(field.data or ""):
-        raise ValidationError("Remove the invisible or control characters from this field.")
+        raise ValidationError(UNPRINTABLE_MESSAGE)
 
 
 def stored_length(max_length: int) -> Callable[[Any, Field], None]:

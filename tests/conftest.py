@@ -14,17 +14,14 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from flask_migrate import upgrade
-from jinja2 import BytecodeCache
-from jinja2.bccache import Bucket
 
 from coursesite import create_app
-from coursesite.caching import ContentRevision
 from coursesite.extensions import db
 from tests.billing.stripe_stub import StripeStub
 from tests.clients import PRODUCTION_HOST, BehindTLSProxy
 from tests.mail_sink import MailSink
+from tests.support import FIXTURES, TEMPLATE_CODE, empty_all_tables, make_app
 
-FIXTURES = Path(__file__).parent / "fixtures"
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "")
 BACKENDS = ["sqlite", "postgresql"] if POSTGRES_URL else ["sqlite"]
 
@@ -47,36 +44,6 @@ def database_url(request, tmp_path_factory) -> str:
         return f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'test.db'}"
     reset_postgres_schema(POSTGRES_URL)
     return POSTGRES_URL
-
-
-class SharedTemplateCode(BytecodeCache):
-    """Compiled templates kept for the whole test session and shared by every app the tests make.
-
-    Each test gets a fresh app, and a fresh app would compile again every template it renders: that was most of a
-    short test's time. Jinja checks each entry against its template's source, so an edited template compiles anew.
-    """
-
-    def __init__(self) -> None:
-        self.code: dict[str, bytes] = {}
-
-    def load_bytecode(self, bucket: Bucket) -> None:
-        if bucket.key in self.code:
-            bucket.bytecode_from_string(self.code[bucket.key])
-
-    def dump_bytecode(self, bucket: Bucket) -> None:
-        self.code[bucket.key] = bucket.bytecode_to_string()
-
-
-TEMPLATE_CODE = SharedTemplateCode()
-
-
-def make_app(database_url: str, tmp_path: Path, **overrides):
-    config = {"SQLALCHEMY_DATABASE_URI": database_url, "MEDIA_ROOT": str(tmp_path / "media"),
-              "CONTENT_ROOT": str(FIXTURES / "content"), "RATELIMIT_ENABLED": False}
-    config.update(overrides)
-    app = create_app("testing", config)
-    app.jinja_env.bytecode_cache = TEMPLATE_CODE
-    return app
 
 
 @pytest.fixture(scope="session")
@@ -135,34 +102,6 @@ def app(migrated, tmp_path, smtp_server, app_overrides):
         empty_all_tables()
         db.session.remove()
         db.engine.dispose()
-
-
-def empty_all_tables() -> None:
-    """Back to the state the migrations leave: no rows but the seeded content revision."""
-    with append_only_triggers_suspended():
-        for table in reversed(db.metadata.sorted_tables):
-            db.session.execute(table.delete())
-        db.session.execute(ContentRevision.__table__.insert().values(id=1, number=0))
-    db.session.commit()
-
-
-@contextmanager
-def append_only_triggers_suspended():
-    """Clean-up between tests only: the triggers that keep ``audit_events`` append-only (migration c3f1a9e2b7d4)
-    step aside inside this transaction, and are back before it commits."""
-    connection = db.session.connection()
-    if connection.dialect.name == "postgresql":
-        connection.execute(sa.text("ALTER TABLE audit_events DISABLE TRIGGER USER"))
-        yield
-        connection.execute(sa.text("ALTER TABLE audit_events ENABLE TRIGGER USER"))
-        return
-    triggers = connection.execute(sa.text(
-        "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'audit_events'")).all()
-    for name, _sql in triggers:
-        connection.execute(sa.text(f'DROP TRIGGER "{name}"'))
-    yield
-    for _name, sql in triggers:
-        connection.execute(sa.text(sql))
 
 
 @pytest.fixture

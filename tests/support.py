@@ -6,21 +6,90 @@ person would. Requests run in app contexts of their own (see ``tests/clients.py`
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
+import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
+from jinja2 import BytecodeCache
+from jinja2.bccache import Bucket
 from sqlalchemy import select
 
+from coursesite import create_app
 from coursesite.accounts.models import User
 from coursesite.billing.models import Order
+from coursesite.caching import ContentRevision
 from coursesite.extensions import db
 from coursesite.organizations.models import Organization, Seat, SeatLicence
 from tests.billing.stripe_stub import WEBHOOK_SECRET, StripeStub
 from tests.clients import LoginClient
 from tests.factories import PASSWORD, SAMPLE_MODULE
 
+FIXTURES = Path(__file__).parent / "fixtures"
 CSRF_INPUT = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 BUY_PAGE = f"/checkout/{SAMPLE_MODULE}/self_funded"
+
+
+# Apps and their database ---------------------------------------------------------------------------------------------
+
+class SharedTemplateCode(BytecodeCache):
+    """Compiled templates kept for the whole test session and shared by every app the tests make.
+
+    Each test gets a fresh app, and a fresh app would compile again every template it renders: that was most of a
+    short test's time. Jinja checks each entry against its template's source, so an edited template compiles anew.
+    """
+
+    def __init__(self) -> None:
+        self.code: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        if bucket.key in self.code:
+            bucket.bytecode_from_string(self.code[bucket.key])
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        self.code[bucket.key] = bucket.bytecode_to_string()
+
+
+TEMPLATE_CODE = SharedTemplateCode()
+
+
+def make_app(database_url: str, tmp_path: Path, **overrides):
+    config = {"SQLALCHEMY_DATABASE_URI": database_url, "MEDIA_ROOT": str(tmp_path / "media"),
+              "CONTENT_ROOT": str(FIXTURES / "content"), "RATELIMIT_ENABLED": False}
+    config.update(overrides)
+    app = create_app("testing", config)
+    app.jinja_env.bytecode_cache = TEMPLATE_CODE
+    return app
+
+
+def empty_all_tables() -> None:
+    """Back to the state the migrations leave: no rows but the seeded content revision."""
+    with append_only_triggers_suspended():
+        for table in reversed(db.metadata.sorted_tables):
+            db.session.execute(table.delete())
+        db.session.execute(ContentRevision.__table__.insert().values(id=1, number=0))
+    db.session.commit()
+
+
+@contextmanager
+def append_only_triggers_suspended() -> Iterator[None]:
+    """Clean-up between tests only: the triggers that keep ``audit_events`` append-only (migration c3f1a9e2b7d4)
+    step aside inside this transaction, and are back before it commits."""
+    connection = db.session.connection()
+    if connection.dialect.name == "postgresql":
+        connection.execute(sa.text("ALTER TABLE audit_events DISABLE TRIGGER USER"))
+        yield
+        connection.execute(sa.text("ALTER TABLE audit_events ENABLE TRIGGER USER"))
+        return
+    triggers = connection.execute(sa.text(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'audit_events'")).all()
+    for name, _sql in triggers:
+        connection.execute(sa.text(f'DROP TRIGGER "{name}"'))
+    yield
+    for _name, sql in triggers:
+        connection.execute(sa.text(sql))
 
 
 # Logging in -------------------------------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 import coursesite.config
 from coursesite import create_app
 from coursesite.config import DEFAULT_SECRET_KEY
+from coursesite.extensions import cache, limiter
 
 
 def test_production_refuses_to_start_with_the_default_secret(tmp_path):
@@ -41,11 +42,15 @@ def fresh_config(monkeypatch, **environment):
 
 
 def test_tests_never_share_redis_state(monkeypatch):
-    config = fresh_config(monkeypatch, REDIS_URL="redis://127.0.0.1:6379/0")
-    assert config.ProductionConfig.RATELIMIT_STORAGE_URI == "redis://127.0.0.1:6379/0"
-    assert config.ProductionConfig.CACHE_TYPE == "RedisCache"
-    assert config.TestingConfig.RATELIMIT_STORAGE_URI == "memory://"
-    assert config.TestingConfig.CACHE_TYPE == "SimpleCache"
+    """With REDIS_URL naming a server that is not there, a testing app still caches and counts in memory."""
+    config = fresh_config(monkeypatch, REDIS_URL="redis://127.0.0.1:1/0")
+    assert config.ProductionConfig.RATELIMIT_STORAGE_URI == "redis://127.0.0.1:1/0"  # the variable is read
+    monkeypatch.setitem(coursesite.config.CONFIGS, "testing", config.TestingConfig)
+    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": "sqlite://", "RATELIMIT_ENABLED": True})
+    with app.app_context():
+        cache.set("probe", "kept")
+        assert cache.get("probe") == "kept"
+    assert limiter.storage.check()  # a Redis storage would fail to reach port 1
 
 
 def test_trusted_proxy_hops_default_to_one_in_production_only(monkeypatch):

@@ -8,7 +8,7 @@ from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
 
 from coursesite.extensions import db
-from tests.conftest import make_app
+from tests.support import make_app
 
 
 def test_models_and_migrations_agree(app):

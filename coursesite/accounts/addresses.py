@@ -45,7 +45,7 @@ def rate_limit_key(email: str) -> str:
 
 
 def mail_to(user: User) -> Address:
-    return Address(display_name=user.full_name, addr_spec=user.email)
+    return mail.recipient(user.full_name, user.email)
 
 
 def claim_address_mail(address: str) -> bool:

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import hmac
 import secrets
-from email.headerregistry import Address
 
 from sqlalchemy.exc import IntegrityError
 
@@ -45,7 +44,7 @@ def request_email_change(user: User, current_password: str, new_email: str) -> s
         mail_already_registered(owner)
         return new_email
     token = tokens.make_token(CHANGE_EMAIL, {"user": user.id, "nonce": user.pending_email_nonce})
-    mail.send(Address(display_name=user.full_name, addr_spec=new_email), "Confirm your new email address",
+    mail.send(mail.recipient(user.full_name, new_email), "Confirm your new email address",
               "change_email", user=user, confirm_url=mail.link("auth.confirm_email_change", token=token),
               valid_for=CHANGE_EMAIL.validity)
     return new_email
@@ -72,6 +71,6 @@ def confirm_email_change(token: str) -> User:
     except IntegrityError:
         db.session.rollback()
         raise TokenError(TAKEN) from None
-    mail.send(Address(display_name=user.full_name, addr_spec=old_email), "Your email address was changed",
+    mail.send(mail.recipient(user.full_name, old_email), "Your email address was changed",
               "email_changed", user=user)
     return user

@@ -2,8 +2,11 @@
 coursesite.text."""
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, HiddenField, PasswordField, StringField
+from wtforms import BooleanField, EmailField, Field, Form, HiddenField, PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, Optional, ValidationError
 
 from coursesite.accounts.models import (
@@ -17,8 +20,8 @@ from coursesite.accounts.profile import Profile
 from coursesite.text import EMAIL_MAX, printable_text, stored_length, valid_email
 
 
-def acceptable_password(email_field: str | None = None):
-    def check(form, field) -> None:
+def acceptable_password(email_field: str | None = None) -> Callable[[Form, Field], None]:
+    def check(form: Form, field: Field) -> None:
         email = getattr(form, email_field).data if email_field else ""
         problem = password_problem(field.data or "", email or "")
         if problem:
@@ -49,7 +52,7 @@ def current_password_field(label: str = "Current password") -> PasswordField:
                          render_kw={"autocomplete": "current-password"})
 
 
-class ProfileFields:
+class ProfileFields(FlaskForm):
     full_name = StringField("Full name, exactly as it should appear on your certificates", validators=[
         DataRequired("Enter your full name."), Length(max=FULL_NAME_MAX), stored_length(FULL_NAME_MAX),
         printable_text,
@@ -65,15 +68,15 @@ class ProfileFields:
         Optional(), Length(max=LICENCE_JURISDICTION_MAX), stored_length(LICENCE_JURISDICTION_MAX), printable_text,
     ])
 
-    def validate(self, extra_validators=None) -> bool:
+    def validate(self, extra_validators: Mapping[str, Sequence[Any]] | None = None) -> bool:
         """Field validators first; then the licence, whose two halves only make sense together."""
-        valid = super().validate(extra_validators)
+        valid: bool = super().validate(extra_validators)
         number = (self.licence_number.data or "").strip()
         jurisdiction = (self.licence_jurisdiction.data or "").strip()
         if bool(number) != bool(jurisdiction):
             missing = self.licence_jurisdiction if number else self.licence_number
-            missing.errors = [*missing.errors, "Give both your licence number and the jurisdiction that issued it, "
-                                               "or neither."]
+            missing.errors = [*missing.errors, ("Give both your licence number and the jurisdiction that issued it, "
+                                                "or neither.")]
             return False
         return valid
 
@@ -82,13 +85,13 @@ class ProfileFields:
                        self.licence_jurisdiction.data or "")
 
 
-class RegisterForm(ProfileFields, FlaskForm):
+class RegisterForm(ProfileFields):
     email = email_field()
     password = new_password_field("Password", "email")
     password_repeat = repeat_password_field("password")
 
 
-class ProfileForm(ProfileFields, FlaskForm):
+class ProfileForm(ProfileFields):
     pass
 
 

@@ -24,6 +24,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from flask import current_app
@@ -39,7 +40,7 @@ from coursesite.permissions import is_staff
 
 EXPORT_FORMAT = "coursesite-account-export/1"
 # No argon2 hash looks like this, so verify_password can never succeed against it.
-UNUSABLE_PASSWORD = "!deleted"
+UNUSABLE_PASSWORD = "!deleted"  # noqa: S105 - the stored hash of no password, not a secret
 
 
 @dataclass(frozen=True)
@@ -50,10 +51,11 @@ class AccountDataPart:
 
 
 def account_data_parts() -> list[AccountDataPart]:
-    return current_app.extensions["account_data"]
+    parts: list[AccountDataPart] = current_app.extensions["account_data"]
+    return parts
 
 
-def iso(moment) -> str | None:
+def iso(moment: datetime | None) -> str | None:
     """A datetime for the JSON download (ISO 8601), or None."""
     return moment.isoformat() if moment else None
 

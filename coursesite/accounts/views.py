@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, session, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_user, logout_user
 from flask_wtf import FlaskForm
 
@@ -54,7 +55,8 @@ def submitted_email() -> str:
 
 
 # Guessing the password through a stolen session: the three re-authentication forms share one budget per account.
-reauth_limit = limiter.shared_limit("5/minute;20/hour", scope="reauth", key_func=account_rate_limit_key, methods=["POST"])
+reauth_limit = limiter.shared_limit("5/minute;20/hour", scope="reauth", key_func=account_rate_limit_key,
+                                   methods=["POST"])
 
 
 auth.before_app_request(sessions.load_before_the_view)
@@ -82,7 +84,7 @@ def end_session() -> None:
     logout_user()
 
 
-def notice(title: str, message: str, status: int = 200):
+def notice(title: str, message: str, status: int = 200) -> tuple[str, int]:
     return render_template("accounts/notice.html", title=title, message=message), status
 
 
@@ -91,7 +93,7 @@ def notice(title: str, message: str, status: int = 200):
 @auth.route("/register", methods=["GET", "POST"])
 @public
 @limiter.limit("10/hour", methods=["POST"])
-def register():
+def register() -> ResponseReturnValue:
     """``?next=`` (an invitation's page) is where the login after confirming leads; ``?email=`` fills in the address."""
     next_path = safe_next_path(request.args.get("next"))
     if current_user.is_authenticated:
@@ -101,11 +103,11 @@ def register():
         form.email.data = request.args["email"]
     if form.validate_on_submit():
         try:
-            registration.register(form.email.data, form.password.data, form.profile())
+            registration.register(form.email.data or "", form.password.data or "", form.profile())
         except AccountError as error:
             form.form_errors.append(str(error))
         else:
-            flash(f"We have sent a message to {normalise_email(form.email.data)}. Follow the link in it to "
+            flash(f"We have sent a message to {normalise_email(form.email.data or '')}. Follow the link in it to "
                   "confirm your address, then log in.", "success")
             if next_path:  # the confirmation link is most often opened in this browser: lead it back there
                 session[NEXT_AFTER_CONFIRMING] = next_path
@@ -115,7 +117,7 @@ def register():
 
 @auth.get("/confirm/<token>")
 @public
-def confirm(token: str):
+def confirm(token: str) -> ResponseReturnValue:
     try:
         registration.confirm_email(token)
     except TokenError as error:
@@ -128,14 +130,14 @@ def confirm(token: str):
 @public
 @limiter.limit("5/minute", methods=["POST"])
 @limiter.limit("5/minute", methods=["POST"], key_func=submitted_email)
-def login():
+def login() -> ResponseReturnValue:
     next_path = safe_next_path(request.values.get("next"))
     if current_user.is_authenticated:
         return redirect(next_path or landing_page(current_user))
     form = LoginForm(next=next_path)
     if form.validate_on_submit():
         try:
-            user = authentication.authenticate(form.email.data, form.password.data)
+            user = authentication.authenticate(form.email.data or "", form.password.data or "")
         except EmailNotConfirmed as error:
             flash(str(error), "info")
         except AccountError as error:
@@ -148,7 +150,7 @@ def login():
 
 @auth.post("/logout")
 @public  # a visitor logging out changes nothing
-def logout():
+def logout() -> ResponseReturnValue:
     if current_user.is_authenticated:
         authentication.logout(current_user._get_current_object())
     end_session()
@@ -160,11 +162,11 @@ def logout():
 @public
 @limiter.limit("3/hour", methods=["POST"], key_func=submitted_email)
 @limiter.limit("10/hour", methods=["POST"])
-def reset_request():
+def reset_request() -> ResponseReturnValue:
     form = ResetRequestForm()
     if form.validate_on_submit():
-        passwords.start_password_reset(form.email.data)
-        flash(f"If {normalise_email(form.email.data)} has an account, we have sent it a link to choose a new "
+        passwords.start_password_reset(form.email.data or "")
+        flash(f"If {normalise_email(form.email.data or '')} has an account, we have sent it a link to choose a new "
               "password. The link works for one hour.", "success")
         return redirect(url_for("auth.login"))
     return render_template("accounts/reset_request.html", form=form)
@@ -172,7 +174,7 @@ def reset_request():
 
 @auth.route("/reset/<token>", methods=["GET", "POST"])
 @public
-def reset_password(token: str):
+def reset_password(token: str) -> ResponseReturnValue:
     try:
         passwords.user_for_reset(token)
     except TokenError as error:
@@ -180,9 +182,9 @@ def reset_password(token: str):
     form = ResetPasswordForm()
     if form.validate_on_submit():
         try:
-            passwords.reset_password(token, form.password.data)
+            passwords.reset_password(token, form.password.data or "")
         except AccountError as error:
-            form.password.errors.append(str(error))
+            form.password.errors = [*form.password.errors, str(error)]
         else:
             flash("Your password has been changed. Log in with your new password.", "success")
             return redirect(url_for("auth.login"))
@@ -191,7 +193,7 @@ def reset_password(token: str):
 
 @auth.get("/email/<token>")
 @public  # the token decides
-def confirm_email_change(token: str):
+def confirm_email_change(token: str) -> ResponseReturnValue:
     try:
         user = email_change.confirm_email_change(token)
     except TokenError as error:
@@ -204,7 +206,7 @@ def confirm_email_change(token: str):
 
 @account.route("", methods=["GET", "POST"])
 @login_required
-def profile():
+def profile() -> ResponseReturnValue:
     form = ProfileForm(obj=current_user)
     if form.validate_on_submit():
         try:
@@ -220,7 +222,7 @@ def profile():
 
 @account.post("/sessions/end-others")
 @login_required
-def end_other_sessions():
+def end_other_sessions() -> ResponseReturnValue:
     if FlaskForm().validate_on_submit():
         ended = authentication.end_other_sessions(current_user._get_current_object())
         flash(f"Signed out of {ended} other session{'s' if ended != 1 else ''}." if ended else
@@ -231,11 +233,11 @@ def end_other_sessions():
 @account.route("/password", methods=["GET", "POST"])
 @reauth_limit
 @login_required
-def change_password():
+def change_password() -> ResponseReturnValue:
     form = ChangePasswordForm()
     if form.validate_on_submit():
         try:
-            passwords.change_password(current_user, form.current_password.data, form.password.data)
+            passwords.change_password(current_user, form.current_password.data or "", form.password.data or "")
         except AccountError as error:
             form.form_errors.append(str(error))
         else:
@@ -250,11 +252,12 @@ def change_password():
 @account.route("/email", methods=["GET", "POST"])
 @reauth_limit
 @login_required
-def change_email():
+def change_email() -> ResponseReturnValue:
     form = ChangeEmailForm()
     if form.validate_on_submit():
         try:
-            new_email = email_change.request_email_change(current_user, form.current_password.data, form.email.data)
+            new_email = email_change.request_email_change(current_user, form.current_password.data or "",
+                                                          form.email.data or "")
         except AccountError as error:
             form.form_errors.append(str(error))
         else:
@@ -265,7 +268,7 @@ def change_email():
 
 @account.get("/export")
 @login_required
-def export():
+def export() -> Response:
     data = personal_data.export_account(current_user)
     return Response(json.dumps(data, indent=2, ensure_ascii=False), mimetype="application/json",
                     headers={"Content-Disposition": 'attachment; filename="coursesite-my-data.json"'})
@@ -274,11 +277,11 @@ def export():
 @account.route("/delete", methods=["GET", "POST"])
 @reauth_limit
 @login_required
-def delete():
+def delete() -> ResponseReturnValue:
     form = DeleteAccountForm()
     if form.validate_on_submit():
         try:
-            personal_data.delete_account(current_user, form.current_password.data)
+            personal_data.delete_account(current_user, form.current_password.data or "")
         except AccountError as error:
             form.form_errors.append(str(error))
         else:

@@ -9,16 +9,17 @@ from bisect import insort
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
 from coursesite.accounts.models import User
 from coursesite.billing.models import Entitlement
+from coursesite.catalog.models import Lecture
 from coursesite.extensions import db
 from coursesite.models_base import as_utc, lock_row, utcnow
-from coursesite.permissions import Right, has_right
+from coursesite.permissions import Right, Viewer, has_right, signed_in
 
 
-def _active(user_id: int, module_id: int, kind: str, at: datetime):
+def _active(user_id: int, module_id: int, kind: str, at: datetime) -> Select[Entitlement]:
     return select(Entitlement).where(
         Entitlement.user_id == user_id,
         Entitlement.module_id == module_id,
@@ -29,8 +30,8 @@ def _active(user_id: int, module_id: int, kind: str, at: datetime):
     )
 
 
-def has_entitlement(user, module_id: int, kind: str = "access", at: datetime | None = None) -> bool:
-    if user is None or not getattr(user, "is_authenticated", False):
+def has_entitlement(user: Viewer | None, module_id: int, kind: str = "access", at: datetime | None = None) -> bool:
+    if not signed_in(user):
         return False
     if has_right(user, Right.VIEW_ALL_MODULES):
         return True
@@ -38,12 +39,12 @@ def has_entitlement(user, module_id: int, kind: str = "access", at: datetime | N
     return db.session.scalar(query) is not None
 
 
-def has_access(user, module_id: int, at: datetime | None = None) -> bool:
+def has_access(user: Viewer | None, module_id: int, at: datetime | None = None) -> bool:
     """May ``user`` use module ``module_id`` (lectures, media, guides, forum) at ``at`` (default: now)?"""
     return has_entitlement(user, module_id, "access", at)
 
 
-def can_watch(user, lecture) -> bool:
+def can_watch(user: Viewer | None, lecture: Lecture) -> bool:
     """Free preview lectures are open to everyone; the rest need access to their module."""
     return lecture.preview or has_access(user, lecture.module_id)
 

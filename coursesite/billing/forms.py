@@ -7,10 +7,11 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, SelectChoice, SelectField, StringField
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
-from coursesite.billing.models import PriceTier
+from coursesite.billing.models import ORGANISATION_NAME_MAX, PriceTier
 from coursesite.billing.services import (
     CheckoutChoice, billed_to_organisation, max_quantity, organisation_name_missing_message,
 )
+from coursesite.text import printable_text, stored_length
 
 COUNTRIES = [SelectChoice(code, name) for code, name in (
     ("", "Choose a country"), ("US", "United States"), ("CA", "Canada"), ("GB", "United Kingdom"), ("IE", "Ireland"),
@@ -24,8 +25,9 @@ class CheckoutForm(FlaskForm):
 
     quantity = IntegerField("Number of seats", validators=[Optional()], render_kw={"inputmode": "numeric"})
     add_certificate = BooleanField("Add the test and certificate")
-    organisation_name = StringField("Organisation name", validators=[Optional(), Length(max=200)],
-                                    render_kw={"autocomplete": "organization"})
+    organisation_name = StringField("Organisation name", validators=[
+        Optional(), Length(max=ORGANISATION_NAME_MAX), stored_length(ORGANISATION_NAME_MAX), printable_text,
+    ], render_kw={"autocomplete": "organization"})
 
     def prepare_for(self, tier: PriceTier) -> CheckoutForm:
         """Label and bound the seat count as the tier does (the browser checks them too)."""

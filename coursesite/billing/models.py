@@ -13,6 +13,9 @@ from coursesite.models_base import Model, TimestampMixin, utcnow
 TIER_GRANTS = ("access", "certificate", "seats")
 
 
+# The name an order is bought in, as typed at checkout (it also names a seat buyer's new organisation).
+ORGANISATION_NAME_MAX = 200
+
 class PriceTier(CachedContent, TimestampMixin, Model):
     """What a module sells: amounts are integer cents."""
 
@@ -114,7 +117,7 @@ class Order(TimestampMixin, Model):
     amount_refunded: Mapped[int] = mapped_column(Integer, default=0)
     stripe_checkout_session_id: Mapped[str | None] = mapped_column(String(255), unique=True)
     stripe_payment_intent_id: Mapped[str | None] = mapped_column(String(255), unique=True)
-    organisation_name: Mapped[str] = mapped_column(String(200), default="")
+    organisation_name: Mapped[str] = mapped_column(String(ORGANISATION_NAME_MAX), default="")
     billing_name: Mapped[str] = mapped_column(String(200), default="")
     billing_address: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     failure_reason: Mapped[str] = mapped_column(String(300), default="")

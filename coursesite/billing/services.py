@@ -11,10 +11,11 @@ from sqlalchemy.orm import selectinload
 from coursesite.billing.access import has_access, has_entitlement
 from coursesite.billing.gateway import PaymentGateway
 from coursesite.billing.gateway.types import CheckoutLine, CheckoutRequest, PaymentProviderError, StartedCheckout
-from coursesite.billing.models import Order, OrderLine, PriceTier
+from coursesite.billing.models import ORGANISATION_NAME_MAX, Order, OrderLine, PriceTier
 from coursesite.catalog.models import Module
 from coursesite.extensions import db
 from coursesite.models_base import utcnow
+from coursesite.text import UNPRINTABLE_MESSAGE, clean_text, is_printable
 
 # The defaults every module is sold at unless its module.yaml overrides an amount (integer cents).
 DEFAULT_TIERS: tuple[dict, ...] = (
@@ -140,6 +141,11 @@ def check_choice(user, tier: PriceTier, choice: CheckoutChoice) -> None:
         raise CheckoutRefused("This price is for one learner.", "quantity")
     if billed_to_organisation(tier) and not choice.organisation_name.strip():
         raise CheckoutRefused(organisation_name_missing_message(tier), "organisation_name")
+    if not is_printable(choice.organisation_name):  # the name rule of registration and renaming (coursesite/text.py)
+        raise CheckoutRefused(UNPRINTABLE_MESSAGE, "organisation_name")
+    if len(clean_text(choice.organisation_name)) > ORGANISATION_NAME_MAX:
+        raise CheckoutRefused(f"The organisation name can be at most {ORGANISATION_NAME_MAX} characters long.",
+                              "organisation_name")
     if choice.add_certificate and tier.grants != "access":
         raise CheckoutRefused("The test and certificate can be added to individual access only.", "add_certificate")
     wants_certificate = tier.grants == "certificate" or choice.add_certificate
@@ -230,7 +236,7 @@ def start_checkout(user, tier: PriceTier, choice: CheckoutChoice, gateway: Payme
     db.session.add(Order(
         reference=reference, user_id=user.id, module_id=tier.module_id, status="pending", currency=tier.currency,
         amount_subtotal=subtotal, amount_discount=0, amount_total=subtotal, amount_refunded=0,
-        stripe_checkout_session_id=started.session_id, organisation_name=choice.organisation_name.strip()[:200],
+        stripe_checkout_session_id=started.session_id, organisation_name=clean_text(choice.organisation_name),
         lines=lines,
     ))
     db.session.commit()

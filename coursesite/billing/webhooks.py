@@ -6,6 +6,7 @@ out-of-order deliveries all converge on the provider's current state.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -37,6 +38,12 @@ HANDLERS: dict[str, Callable[..., Outcome]] = {
     "charge.dispute.created": record_dispute,
     "charge.dispute.closed": record_dispute,
 }
+
+
+# How far a signature's timestamp may lie from now, either way. Stripe's SDK refuses older signatures itself (its
+# tolerance is the same five minutes) but accepts any dated ahead, which would let a captured delivery be replayed
+# until that date: refused here like a stale one.
+SIGNATURE_TOLERANCE_SECONDS = stripe.Webhook.DEFAULT_TOLERANCE
 
 
 class InvalidWebhook(Exception):
@@ -86,6 +93,7 @@ def receive(payload: bytes, signature: str | None, secret: str, gateway: Payment
         raise InvalidWebhook(str(error)) from error
     except (AttributeError, TypeError) as error:  # signed JSON that is not an object (the SDK calls .get on it)
         raise InvalidWebhook(f"not a Stripe event: {error!r}") from error
+    _refuse_future_timestamp(signature or "")
     event_type = event["type"] if "type" in event else None  # noqa: SIM401 - a StripeObject has no .get()
     if not isinstance(event_type, str) or event_type not in HANDLERS:
         return "ignored", None
@@ -97,6 +105,16 @@ def receive(payload: bytes, signature: str | None, secret: str, gateway: Payment
         log.info("Stripe event %s was already processed", event_id)
         return "duplicate", None
     return "processed", outcome
+
+
+def _refuse_future_timestamp(signature: str) -> None:
+    """Refuse a (verified) signature dated more than :data:`SIGNATURE_TOLERANCE_SECONDS` ahead of our clock.
+
+    The timestamp is the header's first ``t=`` item, the one the SDK has just verified the signature with."""
+    signed_at = next(int(value) for name, _, value in (item.partition("=") for item in signature.split(","))
+                     if name == "t")
+    if signed_at > time.time() + SIGNATURE_TOLERANCE_SECONDS:
+        raise InvalidWebhook(f"the signature is dated {signed_at}, in the future")
 
 
 def _ids(event: stripe.Event) -> tuple[str, str]:

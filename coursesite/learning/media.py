@@ -15,7 +15,7 @@ from flask import Blueprint, Response, abort, current_app, send_from_directory
 from coursesite.billing.access import can_watch
 from coursesite.catalog.models import Lecture
 from coursesite.learning.services import is_speaker_photo, lectures_for_file
-from coursesite.permissions import Refused, public, requires_module_access
+from coursesite.permissions import Refused, Viewer, public, requires_module_access
 
 bp = Blueprint("media", __name__, url_prefix="/media")
 # Browsers only load caption tracks served as text/vtt; Python's table may not know the suffix.
@@ -50,7 +50,7 @@ def _may_name_a_stored_file(name: str) -> bool:
     return name.isprintable()
 
 
-def may_watch_any(user, lectures: list[Lecture]) -> bool:
+def may_watch_any(user: Viewer | None, lectures: list[Lecture]) -> bool:
     """May ``user`` watch at least one of ``lectures`` (one access check per module)?"""
     checked_modules: set[int] = set()
     for lecture in lectures:
@@ -71,7 +71,7 @@ def speaker_photo(name: str) -> Response:
     return deliver(path, public=True)
 
 
-def lecture_file_gate(user, name: str) -> list[Lecture] | Refused:
+def lecture_file_gate(user: Viewer | None, name: str) -> list[Lecture] | Refused:
     """The lectures using the file, when the user may watch one of them; a 404 for everyone else."""
     lectures = lectures_for_file(f"lectures/{name}") if _may_name_a_stored_file(name) else []
     return lectures if may_watch_any(user, lectures) else Refused()

@@ -10,7 +10,6 @@ import logging
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from email.headerregistry import Address
 from types import SimpleNamespace
 
 from sqlalchemy import exists, func, or_, select, update
@@ -285,7 +284,7 @@ def invitation_token(seat: Seat) -> str:
 def _mail_invitation(seat: Seat, organization: Organization, licence: SeatLicence, actor: User) -> bool:
     """Send the invitation; a transport failure is logged and reported back (the seat is kept, resend works)."""
     try:
-        mail.send(Address(display_name=seat.full_name, addr_spec=seat.email),
+        mail.send(mail.recipient(seat.full_name, seat.email),
                   f"{organization.name} invites you to {licence.module.title}", "seat_invitation",
                   user=SimpleNamespace(full_name=seat.full_name or "there"), seat=seat, organization=organization,
                   licence=licence, module=licence.module, inviter=actor,

@@ -28,6 +28,24 @@ def test_send_delivers_a_text_and_an_html_part_over_smtp(app, mailbox):
     assert '<a href="https://example.org/reset">' in received.html
 
 
+@pytest.mark.parametrize("typed", ["Acme\x07\x1b[31m", "Acme\r\nBcc: spy@evil.example", "Acme\u202eevil\u200b",
+                                   "Acme\x00\x7f"])
+def test_headers_naming_typed_text_are_encoded_whole_and_without_control_characters(app, typed):
+    """An organisation's or a person's name in the Subject and the To display name (stored before the name rules, or
+    typed where they were missed) neither fails the message nor breaks or adds a header."""
+    to = mail.recipient(f"{ZOE} {typed}", "zoe@example.org")
+    built = mail.build_message(to, f"Join {typed} on Coursesite", "password_changed", user=Person(), reset_url="x")
+    raw = built.as_bytes()
+    headers = raw.split(b"\n\n", 1)[0]
+    assert all(byte in (9, 10) or 32 <= byte < 127 for byte in headers), headers
+    parsed = message_from_bytes(raw, policy=policy.default)
+    assert parsed["Bcc"] is None
+    assert parsed["Subject"].startswith("Join Acme") and parsed["Subject"].endswith(" on Coursesite")
+    assert parsed["To"].addresses[0].addr_spec == "zoe@example.org"
+    assert parsed["To"].addresses[0].display_name.startswith(ZOE)
+    assert not any(char in str(parsed["Subject"]) + str(parsed["To"]) for char in "\x00\x07\x1b\x7f\u202e\u200b\r\n")
+
+
 def test_links_are_built_on_base_url(app):
     app.config["BASE_URL"] = "https://ce.example.org/school"
     assert mail.link("auth.confirm", token="abc") == "https://ce.example.org/school/auth/confirm/abc"

@@ -5,9 +5,8 @@ import pytest
 
 from coursesite.extensions import db
 from tests.clients import IsolatedClient
-from tests.conftest import make_app
 from tests.factories import PASSWORD, make_user
-from tests.support import csrf_token
+from tests.support import csrf_token, make_app
 
 
 @pytest.fixture

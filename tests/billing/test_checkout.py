@@ -7,9 +7,8 @@ from sqlalchemy import func, select
 from coursesite.billing.access import has_access
 from coursesite.billing.models import Order, PriceTier
 from coursesite.extensions import db
-from tests.conftest import make_app
 from tests.factories import make_user, module_id
-from tests.support import BUY_PAGE, buy, csrf_token, login_as, only_order
+from tests.support import BUY_PAGE, buy, csrf_token, login_as, make_app, only_order
 
 
 def order_count() -> int:

@@ -12,7 +12,7 @@ from werkzeug.serving import make_server
 
 from coursesite.catalog.content import import_content
 from coursesite.extensions import db
-from tests.conftest import make_app
+from tests.support import make_app
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
 # Without these, chromium tries to reach Google's services, which this network refuses.

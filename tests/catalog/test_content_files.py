@@ -11,7 +11,7 @@ from coursesite.billing.models import PriceTier
 from coursesite.catalog.content import import_content
 from coursesite.catalog.models import GlossaryTerm, Lecture, Module, Reference, Speaker, StudyGuide
 from coursesite.extensions import db
-from tests.conftest import FIXTURES, empty_all_tables
+from tests.support import FIXTURES, empty_all_tables
 
 COUNTED = (Module, Lecture, Speaker, StudyGuide, GlossaryTerm, Reference, PriceTier, Question)
 

@@ -3,11 +3,10 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from coursesite.accounts.models import User
-from coursesite.billing.access import grant_entitlement
-from coursesite.catalog.models import Lecture, Module
+from coursesite.catalog.models import Lecture
 from coursesite.extensions import db
-from tests.clients import LoginClient
+from tests.factories import grant_access, make_user
+from tests.support import login_as
 
 
 def test_preview_lecture_plays_for_everyone(client, sample_module):
@@ -40,14 +39,9 @@ def test_locked_lecture_explains_how_to_get_access(client, sample_module):
 
 
 def test_learner_with_access_sees_the_transcript_with_speakers(app, sample_module):
-    user = User(email="learner@example.org", password_hash="x", full_name="Learner")
-    db.session.add(user)
-    db.session.commit()
-    module_id = db.session.scalar(select(Module.id))
-    grant_entitlement(user.id, module_id, kind="access", days=365, source="grant")
-    db.session.commit()
-    app.test_client_class = LoginClient
-    response = app.test_client(user=user).get("/modules/sample-module/lectures/in-conversation")
+    user = make_user()
+    grant_access(user)
+    response = login_as(app, user).get("/modules/sample-module/lectures/in-conversation")
     assert response.status_code == 200
     page = response.get_data(as_text=True)
     assert '<strong class="cue-speaker">Bo Fixture:</strong> I think the transcript comes from the cues.' in page

@@ -6,17 +6,18 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from coursesite.accounts.models import AuditEvent
+from coursesite.accounts.models import AuditEvent, User
 from coursesite.billing.access import has_access
 from coursesite.billing.fulfilment import fulfil
 from coursesite.billing.gateway import current_gateway
-from coursesite.billing.models import Order, OrderLine
+from coursesite.billing.models import Order, OrderLine, PriceTier
+from coursesite.billing.services import CheckoutChoice, CheckoutRefused, check_choice
 from coursesite.extensions import db
 from coursesite.models_base import as_utc, utcnow
 from coursesite.organizations.hooks import on_seat_order_paid
 from coursesite.organizations.models import Organization, OrganizationMember, SeatLicence
 from tests.factories import module_id
-from tests.support import only, pay_in_test_mode
+from tests.support import buy, only, pay_in_test_mode
 
 
 def count(model) -> int:
@@ -138,3 +139,15 @@ def test_renaming_checks_the_name_as_stored(app, buyer, licensed):
     db.session.rollback()
     rename(organization, "Cafe\u0301  Centre \u0645\u200c\u06cc", buyer)  # a joiner some scripts need is kept
     assert only(Organization).name == "Caf\u00e9 Centre \u0645\u200c\u06cc"
+
+
+@pytest.mark.parametrize("typed", ["Evil \u202eertneC", "Zero\u200bwidth Centre", "Bell\x07 Clinic", "Tab\x1b[31m Red"])
+def test_the_organisation_name_typed_at_checkout_follows_the_name_rules(app, buyer_client, sample_module, typed):
+    """The rule of registration and renaming (coursesite/text.py), in the form and in the service behind it."""
+    response = buy(buyer_client, "institutional", quantity="4", organisation_name=typed)
+    assert response.status_code == 422
+    assert "Remove the invisible or control characters" in response.get_data(as_text=True)
+    assert count(Order) == 0 and count(Organization) == 0
+    tier = db.session.scalar(select(PriceTier).where(PriceTier.code == "institutional"))
+    with pytest.raises(CheckoutRefused, match="invisible or control characters"):
+        check_choice(db.session.scalar(select(User)), tier, CheckoutChoice(quantity=4, organisation_name=typed))

@@ -1,0 +1,220 @@
+"""Jobs recorded in the caller's transaction and handed to the queue once it commits (the transactional outbox).
+
+:func:`enqueue` adds a :class:`Job` row to the caller's session and notes its key on the session; the session's
+``after_commit`` event puts one message per key on the queue, and a rollback forgets them with the rows. A message
+carries only the key: the row holds the state. :func:`run` claims the row (``pending`` → ``running``, one
+conditional UPDATE), calls the handler registered for its kind, and records the outcome: ``done``; or ``pending``
+again with a later ``run_after`` and a delayed message (back-off doubling from ``JOBS_RETRY_DELAY``); or, after
+``JOBS_MAX_ATTEMPTS``, ``failed``. The sweeper (every minute) enqueues pending rows whose time passed more than a
+minute ago, so a process that died between its commit and its enqueue, or a queue that lost its messages, delays
+a job and never loses it. docs/jobs.md explains the guarantee.
+"""
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from flask import current_app
+from huey import crontab
+from sqlalchemy import delete, event, func, select, update
+from sqlalchemy.orm import Session, SessionTransaction
+
+from coursesite.extensions import db
+from coursesite.jobs.models import Job
+from coursesite.jobs.queue import queue, scheduled, task
+from coursesite.models_base import rows_matched, utcnow
+from coursesite.request_id import current_request_id, request_id_bound
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[dict[str, Any]], None]
+HANDLERS: dict[str, Handler] = {}
+# Keys of the jobs added in a session's current transaction, enqueued when it commits.
+KEYS_TO_ENQUEUE = "coursesite.jobs.keys_to_enqueue"
+# A pending job whose time came this long ago was never picked up: the sweeper enqueues it (again).
+STALE_AFTER = timedelta(minutes=1)
+# A job running this long belongs to a consumer that died: it is run again (see docs/jobs.md, "at least once").
+RUNNING_LEASE = timedelta(minutes=15)
+SWEEP_BATCH = 5000
+LAST_ERROR_LENGTH = 2000
+
+
+def handles(kind: str) -> Callable[[Handler], Handler]:
+    """Register the function that does the work of jobs of ``kind`` (its ``payload`` is JSON data)."""
+
+    def register(handler: Handler) -> Handler:
+        HANDLERS[kind] = handler
+        return handler
+
+    return register
+
+
+def enqueue(kind: str, payload: dict[str, Any], label: str) -> Job:
+    """Add a job to the current transaction: it reaches the queue when that transaction commits, never otherwise.
+
+    ``label`` is what staff see of it (say, a mail's recipient and subject); ``payload`` what its handler needs.
+    """
+    now = utcnow()
+    job = Job(key=uuid.uuid4().hex, kind=kind, label=label[:300], payload=payload, status="pending", attempts=0,
+              request_id=current_request_id(), created_at=now, run_after=now)
+    db.session.add(job)
+    enqueue_after_commit(job.key)
+    return job
+
+
+def enqueue_after_commit(key: str) -> None:
+    db.session.info.setdefault(KEYS_TO_ENQUEUE, []).append(key)
+
+
+def _enqueue_committed(session: Session) -> None:
+    for key in session.info.pop(KEYS_TO_ENQUEUE, ()):
+        wake(key)
+
+
+def _forget_rolled_back(session: Session, previous_transaction: SessionTransaction) -> None:
+    """The outermost transaction rolled back, and its rows with it. (A rolled-back savepoint leaves its keys: their
+    messages find no row, which is harmless.)"""
+    if previous_transaction.parent is None:
+        session.info.pop(KEYS_TO_ENQUEUE, None)
+
+
+def register_session_events() -> None:
+    """On every session (the app's, and the sessions jobs run in); once per process, like the SQLite pragmas."""
+    if not event.contains(Session, "after_commit", _enqueue_committed):
+        event.listen(Session, "after_commit", _enqueue_committed)
+        event.listen(Session, "after_soft_rollback", _forget_rolled_back)
+
+
+def wake(key: str, delay: timedelta | None = None) -> None:
+    """Put the job's message on the queue (after ``delay``). A queue that cannot be reached is logged, not raised:
+    the row is committed, and the sweeper enqueues it once the queue answers again."""
+    try:
+        if delay is None:
+            run_job(key)
+        else:
+            run_job.schedule((key,), delay=delay.total_seconds())
+    except Exception:
+        log.exception("Could not enqueue job %s; the sweeper will try again", key)
+
+
+@task
+def run_job(key: str) -> None:
+    run(key)
+
+
+def run(key: str) -> str:
+    """Run the job ``key`` if it is pending and due; its new status, or ``"skipped"`` when it was not ours to run.
+
+    The job runs in a session of its own: in immediate mode the caller's session is in the middle of its commit.
+    """
+    with Session(db.engine, expire_on_commit=False) as session:
+        now = utcnow()
+        claimed = rows_matched(session.execute(
+            update(Job).where(Job.key == key, Job.status == "pending", Job.run_after <= now)
+            .values(status="running", started_at=now, attempts=Job.attempts + 1)
+            .execution_options(synchronize_session=False)))
+        session.commit()
+        if not claimed:
+            log.info("Job %s is not pending and due (done, running elsewhere, or retrying later): skipped", key)
+            return "skipped"
+        job = session.execute(select(Job).where(Job.key == key)).scalar_one()
+        with request_id_bound(job.request_id):
+            try:
+                handler = HANDLERS[job.kind]
+                handler(job.payload)
+            except Exception as error:
+                log.exception("Job %s (%s, %s) failed on attempt %s", job.id, job.kind, job.label, job.attempts)
+                retry_in = _record_failure(job, error)
+                session.commit()
+                if retry_in is not None:
+                    wake(key, delay=retry_in)
+                return job.status
+            job.status = "done"
+            job.finished_at = utcnow()
+            job.last_error = None
+            session.commit()
+            log.info("Job %s (%s, %s) done", job.id, job.kind, job.label)
+            return job.status
+
+
+def _record_failure(job: Job, error: Exception) -> timedelta | None:
+    """Back to pending for a later attempt (the delay), or failed after the last one (None)."""
+    config = current_app.config
+    job.last_error = f"{type(error).__name__}: {error}"[:LAST_ERROR_LENGTH]
+    now = utcnow()
+    if job.attempts >= config["JOBS_MAX_ATTEMPTS"]:
+        job.status = "failed"
+        job.finished_at = now
+        log.error("Job %s (%s, %s) failed for good after %s attempts", job.id, job.kind, job.label, job.attempts)
+        return None
+    delay: timedelta = config["JOBS_RETRY_DELAY"] * 2 ** (job.attempts - 1)
+    job.status = "pending"
+    job.run_after = now + delay
+    return delay
+
+
+def sweep(now: datetime | None = None) -> int:
+    """Enqueue the pending jobs whose time passed more than a minute ago (their message was lost or never sent), and
+    run again the jobs of consumers that died; how many were enqueued."""
+    now = now or utcnow()
+    db.session.execute(update(Job).where(Job.status == "running", Job.started_at <= now - RUNNING_LEASE)
+                       .values(status="pending").execution_options(synchronize_session=False))
+    keys = list(db.session.scalars(select(Job.key).where(Job.status == "pending", Job.run_after <= now - STALE_AFTER)
+                                   .order_by(Job.id).limit(SWEEP_BATCH)))
+    db.session.commit()
+    for key in keys:
+        wake(key)
+    if keys:
+        log.warning("Swept %s pending job(s) that no consumer had picked up", len(keys))
+    return len(keys)
+
+
+def retry(job_ids: Sequence[int] | None = None) -> list[Job]:
+    """Failed jobs (those of ``job_ids``, or all) back to pending with fresh attempts, enqueued when the caller
+    commits; the jobs retried."""
+    query = select(Job).where(Job.status == "failed").order_by(Job.id)
+    if job_ids is not None:
+        query = query.where(Job.id.in_(job_ids))
+    jobs = list(db.session.scalars(query))
+    now = utcnow()
+    for job in jobs:
+        job.status, job.attempts, job.run_after, job.started_at, job.finished_at = "pending", 0, now, None, None
+        enqueue_after_commit(job.key)
+    return jobs
+
+
+def failed_jobs(limit: int = 200) -> list[Job]:
+    """The dead letters, newest first."""
+    return list(db.session.scalars(select(Job).where(Job.status == "failed").order_by(Job.id.desc()).limit(limit)))
+
+
+def failed_count() -> int:
+    return db.session.scalar(select(func.count()).select_from(Job).where(Job.status == "failed")) or 0
+
+
+def queue_depth() -> int:
+    """Messages waiting in the queue for a consumer (delayed retries not counted); raises when the queue's storage
+    cannot be reached."""
+    return int(queue.pending_count())
+
+
+def delete_finished(now: datetime | None = None) -> int:
+    """Done jobs (a sent mail's copy among them) older than ``JOBS_KEEP_DONE`` go; failed ones stay for staff."""
+    cutoff = (now or utcnow()) - current_app.config["JOBS_KEEP_DONE"]
+    deleted = rows_matched(db.session.execute(delete(Job).where(Job.status == "done", Job.finished_at < cutoff)
+                                              .execution_options(synchronize_session=False)))
+    db.session.commit()
+    return deleted
+
+
+@scheduled(crontab())
+def sweep_every_minute() -> None:
+    sweep()
+
+
+@scheduled(crontab(minute="20", hour="3"))
+def delete_finished_daily() -> None:
+    log.info("Deleted %s finished job(s)", delete_finished())
