@@ -3,7 +3,7 @@ from __future__ import annotations
 from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from coursesite.catalog.models import Module
+from coursesite.catalog.models import Module, ModulePart
 from coursesite.models_base import Model, TimestampMixin
 
 
@@ -20,17 +20,14 @@ class QuizSettings(Model):
     module: Mapped[Module] = relationship()
 
 
-class Question(TimestampMixin, Model):
+class Question(ModulePart, TimestampMixin, Model):
     """A multiple-choice question. Questions dropped from the content are retired, never deleted: attempts keep
     pointing at what the learner saw."""
 
     __tablename__ = "questions"
-    __table_args__ = (UniqueConstraint("module_id", "key"),)
+    natural_key = "key"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    module_id: Mapped[int] = mapped_column(ForeignKey("modules.id", ondelete="CASCADE"), index=True)
     key: Mapped[str] = mapped_column(String(80))
-    position: Mapped[int] = mapped_column(Integer)
     objective: Mapped[int] = mapped_column(Integer)
     prompt: Mapped[str] = mapped_column(Text)
     explanation: Mapped[str] = mapped_column(Text, default="")

@@ -1,9 +1,9 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import JSON, Boolean, CheckConstraint, Float, ForeignKey, Integer, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 from coursesite.caching import CachedContent
 from coursesite.models_base import Model, TimestampMixin
@@ -15,6 +15,23 @@ LECTURE_KINDS = {
     "conversation": "Conversation",
 }
 LEVELS = ("introductory", "intermediate", "advanced")
+
+
+class ModulePart:
+    """The columns of every row that belongs to one module and has its place in the module's order (lectures, guides,
+    glossary terms, references, questions): deleting the module deletes it. Its ``natural_key`` column (the name the
+    content files give it) is unique within the module; a model with more table arguments lists that constraint
+    with them (as ``Lecture`` does)."""
+
+    natural_key: ClassVar[str] = "slug"
+
+    @declared_attr.directive
+    def __table_args__(cls) -> tuple[Any, ...]:
+        return (UniqueConstraint("module_id", cls.natural_key),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    module_id: Mapped[int] = mapped_column(ForeignKey("modules.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
 
 
 class Module(CachedContent, TimestampMixin, Model):
@@ -107,7 +124,7 @@ class Resource(CachedContent, Model):
     speaker: Mapped[Speaker] = relationship(back_populates="resources")
 
 
-class Lecture(CachedContent, TimestampMixin, Model):
+class Lecture(ModulePart, CachedContent, TimestampMixin, Model):
     __tablename__ = "lectures"
     __table_args__ = (
         UniqueConstraint("module_id", "slug"),
@@ -115,9 +132,6 @@ class Lecture(CachedContent, TimestampMixin, Model):
         CheckConstraint("duration_seconds >= 0", name="duration_seconds"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    module_id: Mapped[int] = mapped_column(ForeignKey("modules.id", ondelete="CASCADE"), index=True)
-    position: Mapped[int] = mapped_column(Integer)
     slug: Mapped[str] = mapped_column(String(80))
     title: Mapped[str] = mapped_column(String(200))
     kind: Mapped[str] = mapped_column(String(20))
@@ -159,14 +173,9 @@ class LectureSpeaker(CachedContent, Model):
     speaker: Mapped[Speaker] = relationship(back_populates="lecture_links")
 
 
-class StudyGuide(CachedContent, TimestampMixin, Model):
+class StudyGuide(ModulePart, CachedContent, TimestampMixin, Model):
     __tablename__ = "study_guides"
-    __table_args__ = (UniqueConstraint("module_id", "slug"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    module_id: Mapped[int] = mapped_column(ForeignKey("modules.id", ondelete="CASCADE"), index=True)
     slug: Mapped[str] = mapped_column(String(80))
-    position: Mapped[int] = mapped_column(Integer)
     title: Mapped[str] = mapped_column(String(200))
     summary: Mapped[str] = mapped_column(Text, default="")
     body: Mapped[str] = mapped_column(Text, default="")
@@ -174,13 +183,8 @@ class StudyGuide(CachedContent, TimestampMixin, Model):
     module: Mapped[Module] = relationship(back_populates="guides")
 
 
-class GlossaryTerm(CachedContent, Model):
+class GlossaryTerm(ModulePart, CachedContent, Model):
     __tablename__ = "glossary_terms"
-    __table_args__ = (UniqueConstraint("module_id", "slug"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    module_id: Mapped[int] = mapped_column(ForeignKey("modules.id", ondelete="CASCADE"), index=True)
-    position: Mapped[int] = mapped_column(Integer)
     slug: Mapped[str] = mapped_column(String(120))
     term: Mapped[str] = mapped_column(String(120))
     definition: Mapped[str] = mapped_column(Text)
@@ -189,15 +193,12 @@ class GlossaryTerm(CachedContent, Model):
     module: Mapped[Module] = relationship(back_populates="glossary")
 
 
-class Reference(CachedContent, Model):
+class Reference(ModulePart, CachedContent, Model):
     """A bibliography entry of a module."""
 
     __tablename__ = "references"
-    __table_args__ = (UniqueConstraint("module_id", "key"),)
+    natural_key = "key"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    module_id: Mapped[int] = mapped_column(ForeignKey("modules.id", ondelete="CASCADE"), index=True)
-    position: Mapped[int] = mapped_column(Integer)
     key: Mapped[str] = mapped_column(String(80))
     kind: Mapped[str] = mapped_column(String(20))
     authors: Mapped[str] = mapped_column(String(500))
