@@ -1,5 +1,5 @@
 # Two commands do all the set-up on a fresh Debian machine with Python 3.11+:
-#   make run   install, migrate, load the demo content, serve http://127.0.0.1:5000
+#   make run   install, migrate, load the demo content, serve http://127.0.0.1:5000 with a job consumer
 #   make test  install (with test extras, Debian's chromium and nginx) and run every test
 #   make lint  install, then ruff and mypy (configured in pyproject.toml); CI runs it before the tests
 PYTHON ?= python3
@@ -27,9 +27,12 @@ install: $(VENV)/.installed
 chromium:
 	@command -v chromium >/dev/null 2>&1 || { $(SUDO) apt-get update -q && $(APT_INSTALL) chromium; }
 
+# A job consumer (mail, scheduled jobs) runs beside the development server; both stop together (Ctrl-C).
 run: install
 	$(FLASK) db upgrade
 	$(FLASK) demo load
+	$(FLASK) jobs work --workers 2 & consumer=$$!; \
+	trap 'kill $$consumer 2>/dev/null; wait $$consumer' EXIT; trap 'exit 130' INT TERM; \
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
 # The deployment test (tests/deploy/) runs Debian's nginx, with its brotli module, on loopback as the current user.

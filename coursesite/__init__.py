@@ -4,6 +4,7 @@ from __future__ import annotations
 from contextlib import suppress
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Flask
 from sqlalchemy import event
@@ -47,20 +48,23 @@ def create_app(config_name: str | None = None, overrides: dict[str, Any] | None 
     check_payment_settings(app)
     check_media_settings(app)
     check_proxy_settings(app)
+    configure_trusted_hosts(app)
     Path(app.instance_path).mkdir(exist_ok=True)
     register_logging(app)
     register_proxy_fix(app)
     register_extensions(app)
     register_models()
+    register_jobs(app)
     register_hook_receivers()
     register_sqlite_pragmas()
     register_blueprints(app)
     register_content_sections(app)
     register_account_data(app)
     register_landing_pages(app)
-    register_module_page_parts(app)
+    register_catalogue_parts(app)
     register_template_helpers(app)
     register_static_files(app)
+    register_response_policies(app)
     register_errorhandlers(app)
     register_cli(app)
     return app
@@ -103,6 +107,26 @@ def check_proxy_settings(app: Flask) -> None:
         raise RuntimeError(f"TRUSTED_PROXY_HOPS must be a whole number >= 0 (the proxies in front of the app "
                            f"that set X-Forwarded-For and X-Forwarded-Proto; 0 for none), not {hops!r}")
     app.config["TRUSTED_PROXY_HOPS"] = hops
+
+
+# Names of this machine: a site whose BASE_URL is one of them (development, tests) answers to all of them.
+LOOPBACK_HOSTS = ("localhost", "127.0.0.1")
+
+
+def configure_trusted_hosts(app: Flask) -> None:
+    """Flask's ``TRUSTED_HOSTS``: BASE_URL's host, the loopback names with it when it is one, and the hosts of the
+    ``TRUSTED_HOSTS`` setting (a comma-separated string from the environment, or a list). A request for any other
+    Host is answered 400 before anything reads the host, so neither the HTTPS redirect nor a page echoes it.
+    Development and tests leave every host open unless the setting lists some."""
+    listed = app.config["TRUSTED_HOSTS"] or []
+    if isinstance(listed, str):
+        listed = [host.strip() for host in listed.split(",") if host.strip()]
+    if not listed and app.config["ENV_NAME"] != "production":
+        app.config["TRUSTED_HOSTS"] = None
+        return
+    base_host = urlsplit(app.config["BASE_URL"]).hostname or ""
+    hosts = [base_host, *(LOOPBACK_HOSTS if base_host in LOOPBACK_HOSTS else ()), *listed]
+    app.config["TRUSTED_HOSTS"] = list(dict.fromkeys(host for host in hosts if host))
 
 
 def register_logging(app: Flask) -> None:
@@ -156,8 +180,20 @@ def register_models() -> None:
     from coursesite.assessment import models as _assessment  # noqa: F401
     from coursesite.billing import models as _billing  # noqa: F401
     from coursesite.catalog import models as _catalog  # noqa: F401
+    from coursesite.jobs import models as _jobs  # noqa: F401
     from coursesite.learning import models as _learning  # noqa: F401
     from coursesite.organizations import models as _organizations  # noqa: F401
+
+
+def register_jobs(app: Flask) -> None:
+    """The job queue (coursesite/jobs), and every package's tasks and scheduled tasks, so a consumer built from this
+    app knows them all: mail's delivery, the renewal reminders and the clean-ups."""
+    from coursesite import jobs
+    from coursesite import mail as _mail  # noqa: F401
+    from coursesite.accounts import tasks as _accounts_tasks  # noqa: F401
+    from coursesite.billing import tasks as _billing_tasks  # noqa: F401
+
+    jobs.init_app(app)
 
 
 def register_hook_receivers() -> None:
@@ -235,15 +271,22 @@ def register_account_data(app: Flask) -> None:
     app.extensions["account_data"] = [ACCOUNT_DATA, BILLING_DATA, ORGANIZATIONS_DATA]
 
 
-def register_module_page_parts(app: Flask) -> None:
-    """What packages above the catalogue add to a module's page, merged into its template context in this order.
+def register_catalogue_parts(app: Flask) -> None:
+    """What packages above the catalogue add to its pages, in this order (see coursesite/catalog/views.py):
 
-    See ``ModulePagePart`` in coursesite/catalog/views.py: a callable ``(module) -> dict`` of plain data that depends
-    on content only, since the page is cached per content revision.
+    - ``module_page_parts`` (``ModulePagePart``, ``(module) -> dict``): plain data for a module page's cached body,
+      content only;
+    - ``module_viewer_parts`` (``ModuleViewerPart``, ``(module on page, user or None) -> {place: html}``): what the
+      person looking sees around that body (their access), rendered on every view;
+    - ``module_card_parts`` (``ModuleCardPart``, ``(module ids) -> {id: line}``): a line on each module card of the
+      cached lists, one query per list.
     """
+    from coursesite.billing.module_page import module_for_viewer, prices_from
     from coursesite.billing.services import module_prices
 
     app.extensions["module_page_parts"] = [module_prices]
+    app.extensions["module_viewer_parts"] = [module_for_viewer]
+    app.extensions["module_card_parts"] = [prices_from]
 
 
 def register_template_helpers(app: Flask) -> None:
@@ -258,6 +301,13 @@ def register_static_files(app: Flask) -> None:
     from coursesite import static_files
 
     static_files.init_app(app)
+
+
+def register_response_policies(app: Flask) -> None:
+    """Rules every response follows, whichever package answered it."""
+    from coursesite import permissions
+
+    app.after_request(permissions.keep_private_responses_out_of_caches)
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 import redis
 from flask import has_request_context, request
@@ -75,14 +75,17 @@ def request_revision() -> int:
     return revision
 
 
-def cached(name: str, compute: Callable[[], Any]) -> Any:
+Value = TypeVar("Value")
+
+
+def cached(name: str, compute: Callable[[], Value]) -> Value:
     """``compute()`` once per content revision; a None result (say, an unknown slug) is not stored.
 
     When the cache's server (Redis) does not answer, the page is computed without it: slower, never an error. The
     process then leaves the cache alone for :data:`CACHE_RETRY_SECONDS` rather than waiting on it at every call.
     """
     key = f"content:{request_revision()}:{name}"
-    value = _cache_call(cache.get, key)
+    value: Value | None = _cache_call(cache.get, key)  # what compute() gave at this revision, or None
     if value is None:
         value = compute()
         if value is not None:

@@ -13,6 +13,7 @@ from coursesite.billing.cli import billing_cli
 from coursesite.catalog.cli import content_cli, print_report
 from coursesite.catalog.content import import_content
 from coursesite.demo import load_demo_accounts
+from coursesite.jobs.cli import jobs_cli
 
 demo_cli = AppGroup("demo", help="Demo content for a local installation.")
 
@@ -40,3 +41,4 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(demo_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(billing_cli)
+    app.cli.add_command(jobs_cli)

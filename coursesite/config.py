@@ -44,6 +44,10 @@ class Config:
     MEDIA_DELIVERY = _env("MEDIA_DELIVERY", "send_file")  # one of MEDIA_DELIVERIES (create_app checks)
     # Proxies in front of the app whose X-Forwarded-For/-Proto are believed (ProxyFix); 0: none, headers ignored.
     TRUSTED_PROXY_HOPS = _env_count("TRUSTED_PROXY_HOPS", 0)
+    # Host names the site answers besides BASE_URL's (comma-separated; e.g. the internal name a load balancer's
+    # health check sends): any other Host header gets a 400 (create_app turns this into Flask's list). Production
+    # always checks; development and tests answer any host unless this is set.
+    TRUSTED_HOSTS: str | list[str] | None = _env("TRUSTED_HOSTS")
     CONTENT_ROOT = _env("CONTENT_ROOT", str(PROJECT_ROOT / "content"))
     MAX_CONTENT_LENGTH = 16 * 1024 * 1024
 
@@ -88,6 +92,8 @@ class Config:
     REMEMBER_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_SECURE = True
     REMEMBER_COOKIE_DURATION = timedelta(days=30)  # also the server-side lifetime of a remembered login
+    # The signed cookie of a browser that has logged in before (accounts/known_devices.py).
+    KNOWN_DEVICE_COOKIE_NAME = "known_device"
     # A login without remember-me ends after this, however active (accounts/sessions.py); last_seen_at is written at
     # most once per touch interval, not on every request.
     LOGIN_SESSION_LIFETIME = timedelta(hours=12)
@@ -155,6 +161,11 @@ class ProductionConfig(Config):
     FORCE_HTTPS = True
     # gunicorn runs behind one TLS proxy (README, "Production").
     TRUSTED_PROXY_HOPS = _env_count("TRUSTED_PROXY_HOPS", 1)
+    # The __Host- prefix: browsers accept these cookies only when Secure, for path "/" and without a Domain, so no
+    # other host (a sibling subdomain, a plain-HTTP page) can set or overwrite them (OWASP session management).
+    SESSION_COOKIE_NAME = "__Host-session"
+    REMEMBER_COOKIE_NAME = "__Host-remember_token"
+    KNOWN_DEVICE_COOKIE_NAME = "__Host-known_device"
     LOG_LEVEL = _env("LOG_LEVEL", "INFO")
     LOG_FORMAT = _env("LOG_FORMAT", "json")
 

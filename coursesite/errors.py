@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Flask, abort, current_app, jsonify, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, SecurityError
 from werkzeug.routing import RequestRedirect
 
 from coursesite.redirects import safe_next_path, split_url
@@ -103,8 +103,15 @@ def reject_nul_bytes() -> None:
                    "it (retyping the field is the surest way) and send the form again.")
 
 
+def refuse_untrusted_host(_error: SecurityError) -> ResponseReturnValue:
+    """A Host header outside ``TRUSTED_HOSTS`` (see ``configure_trusted_hosts``): a plain 400 that names no host. No
+    page of ours can be rendered for it, since every link on one is built from the host Flask has just refused."""
+    return "Unknown host.\n", 400, {"Content-Type": "text/plain; charset=utf-8"}
+
+
 def init_app(app: Flask) -> None:
     """Unhandled exceptions reach this as InternalServerError once Flask has logged them (outside debug)."""
+    app.register_error_handler(SecurityError, refuse_untrusted_host)
     app.register_error_handler(CSRFError, render_csrf_error)
     app.register_error_handler(HTTPException, render_error)
     app.before_request(reject_nul_bytes)

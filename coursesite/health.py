@@ -9,6 +9,7 @@ load balancer must keep sending traffic.
 from __future__ import annotations
 
 import logging
+import sqlite3
 from typing import Any
 
 import redis
@@ -51,8 +52,11 @@ def queue_state() -> dict[str, Any]:
     """Jobs waiting and jobs that failed for good (the dead letters staff can retry)."""
     try:
         return {"state": "ok", "depth": jobs.queue_depth(), "failed": jobs.failed_count()}
-    except Exception:  # the queue's storage (Redis or the database) is down: report it, keep answering
-        logger.warning("the job queue did not answer the health check", exc_info=True)
+    except (redis.RedisError, sqlite3.Error, SQLAlchemyError) as error:
+        # The queue's storage (Redis, or the embedded queue's SQLite file) is down: report it and keep answering, with
+        # one log line per probe rather than a traceback (load balancers ask every few seconds).
+        db.session.rollback()
+        logger.warning("the job queue did not answer the health check: %s: %s", type(error).__name__, error)
         return {"state": "unreachable"}
 
 

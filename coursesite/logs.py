@@ -31,7 +31,8 @@ class RequestIdFilter(logging.Filter):
 
 
 class JsonFormatter(logging.Formatter):
-    """One JSON object a line: time (UTC, ISO 8601), level, logger, message, request_id, and the traceback if any."""
+    """One JSON object a line: time (UTC, ISO 8601), level, logger, message, request_id (null outside a request or
+    job), and the traceback if any."""
 
     def format(self, record: logging.LogRecord) -> str:
         entry = {
@@ -39,13 +40,18 @@ class JsonFormatter(logging.Formatter):
             "level": record.levelname,
             "logger": record.name,
             "message": record.getMessage(),
-            "request_id": getattr(record, "request_id", None) or current_request_id(),
+            "request_id": _request_id_of(record),
         }
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
         if record.stack_info:
             entry["stack"] = self.formatStack(record.stack_info)
         return json.dumps(entry, ensure_ascii=False, default=str)
+
+
+def _request_id_of(record: logging.LogRecord) -> str | None:
+    request_id = getattr(record, "request_id", None)
+    return None if request_id in (None, "-") else request_id
 
 
 class AppLogHandler(logging.StreamHandler[TextIO]):

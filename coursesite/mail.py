@@ -17,7 +17,6 @@ import re
 import smtplib
 import ssl
 from datetime import UTC, datetime
-from email import message_from_string, policy
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
@@ -49,44 +48,59 @@ def recipient(name: str, email: str) -> Address:
     return Address(display_name=printable_only(name), addr_spec=email)
 
 
-def build_message(to: str | Address, subject: str, template: str, **context: Any) -> EmailMessage:
-    """The subject and the recipient's name (see ``recipient``) often hold text people typed (an organisation, a
+def draft(to: str | Address, subject: str, template: str, **context: Any) -> dict[str, str]:
+    """The message as plain strings (JSON for its job), its two parts rendered now: templates and links need the app
+    and the caller's data. Building the MIME message is the consumer's work (:func:`compose`).
+
+    The subject and the recipient's name (see ``recipient``) often hold text people typed (an organisation, a
     person), so they pass through ``printable_only``: a CR or LF would otherwise fail the message and another control
     character break the header. The library then encodes what is not ASCII (RFC 2047)."""
+    return {
+        "to": str(to),
+        "subject": printable_only(subject),
+        "date": format_datetime(datetime.now(UTC)),
+        "message_id": make_msgid(domain=urlsplit(current_app.config["BASE_URL"]).hostname),
+        "text": render_template(f"mail/{template}.txt", **context),
+        "html": render_template(f"mail/{template}.html", **context),
+        "outbox_name": f"{datetime.now(UTC):%Y%m%d-%H%M%S-%f}-{template}",  # one file, however many attempts
+    }
+
+
+def compose(parts: dict[str, str]) -> EmailMessage:
     message = EmailMessage()
-    message["Subject"] = printable_only(subject)
+    message["Subject"] = parts["subject"]
     message["From"] = current_app.config["MAIL_DEFAULT_SENDER"]
-    message["To"] = to
-    message["Date"] = format_datetime(datetime.now(UTC))
-    message["Message-ID"] = make_msgid(domain=urlsplit(current_app.config["BASE_URL"]).hostname)
-    message.set_content(render_template(f"mail/{template}.txt", **context))
-    message.add_alternative(render_template(f"mail/{template}.html", **context), subtype="html")
+    message["To"] = parts["to"]
+    message["Date"] = parts["date"]
+    message["Message-ID"] = parts["message_id"]
+    message.set_content(parts["text"])
+    message.add_alternative(parts["html"], subtype="html")
     return message
+
+
+def build_message(to: str | Address, subject: str, template: str, **context: Any) -> EmailMessage:
+    return compose(draft(to, subject, template, **context))
 
 
 MAIL_JOB = "mail"
 
 
-def send(to: str | Address, subject: str, template: str, **context: Any) -> EmailMessage:
-    """Compose the message and add it to the caller's transaction; it is delivered after the caller commits."""
+def send(to: str | Address, subject: str, template: str, **context: Any) -> None:
+    """Render the message and add it to the caller's transaction; it is delivered after the caller commits."""
     config = current_app.config
     if not config["MAIL_SERVER"] and not config["MAIL_OUTBOX"]:
         raise MailNotConfigured("set MAIL_SERVER (or MAIL_OUTBOX in development) to send mail")
-    message = build_message(to, subject, template, **context)
-    outbox_name = f"{datetime.now(UTC):%Y%m%d-%H%M%S-%f}-{template}"  # one file, however many attempts
-    jobs.enqueue(MAIL_JOB, {"message": message.as_string(), "outbox_name": outbox_name},
-                 label=f"mail to {message['To']}: {message['Subject']}")
-    return message
+    parts = draft(to, subject, template, **context)
+    jobs.enqueue(MAIL_JOB, parts, label=f"mail to {parts['to']}: {parts['subject']}")
 
 
 @jobs.handles(MAIL_JOB)
-def deliver_job(payload: dict[str, Any]) -> None:
-    """A consumer's half of ``send``: keep the message in the development outbox, and deliver it by SMTP."""
-    message = message_from_string(payload["message"], policy=policy.default)
-    assert isinstance(message, EmailMessage)  # noqa: S101 - policy.default parses into EmailMessage; for mypy
+def deliver_job(parts: dict[str, Any]) -> None:
+    """A consumer's half of ``send``: build the message, keep it in the development outbox, deliver it by SMTP."""
+    message = compose(parts)
     config = current_app.config
     if config["MAIL_OUTBOX"]:
-        keep_in_outbox(message, payload["outbox_name"])
+        keep_in_outbox(message, parts["outbox_name"])
     if config["MAIL_SERVER"]:
         deliver(message)
 

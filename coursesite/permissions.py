@@ -32,7 +32,7 @@ from functools import wraps
 from typing import Any, Protocol, TypeGuard, TypeVar, cast
 
 import flask_login
-from flask import abort
+from flask import Response, abort, current_app, g, request
 from flask_login import current_user
 
 from coursesite.extensions import login_manager
@@ -51,6 +51,7 @@ class Right(StrEnum):
     VIEW_REPORTS = "view_reports"  # sales and usage reports
     MANAGE_CERTIFICATES = "manage_certificates"  # revoke and reissue certificates
     MANAGE_ORGANIZATIONS = "manage_organizations"  # list every organisation and look into any (read only)
+    MANAGE_JOBS = "manage_jobs"  # see background jobs that failed for good and run them again (/staff/jobs)
 
 
 # The one table of who may do what: every role, and its rights. Admins hold every right; a learner none.
@@ -206,3 +207,30 @@ def requires_module_access(gate: Callable[..., Any]) -> Callable[[Callable[..., 
         return _tag(guarded, Marker.MODULE_ACCESS)
 
     return decorate
+
+
+# Caching ------------------------------------------------------------------------------------------------------------
+
+def keep_private_responses_out_of_caches(response: Response) -> Response:
+    """``Cache-Control: no-store`` on every response that may carry personal or paid content, so neither a shared
+    cache nor the browser keeps it (an after-request hook; the one place this is decided):
+
+    - every route not marked :func:`public` (login, module access, a right). A module-access page answers it too
+      when it shows a free preview: the same page shows a logged-in learner's progress and notes, and other
+      lectures' paid content lives at URLs of the same shape;
+    - every page answered to a logged-in person (it names them, and lists their things);
+    - every page carrying a form: its CSRF token belongs to one visitor's session;
+    - every URL holding a one-time token (a ``<token>`` argument: confirmation, reset and invitation links).
+
+    A response that calls itself ``public`` is left as it is: a gated route serving content that is the same for
+    everyone (a preview lecture's media file, see coursesite/learning/media.py). So are static files, and public
+    routes answered to visitors (the catalogue), which the views' own caching decides.
+    """
+    if response.cache_control.public or request.endpoint in (None, "static"):
+        return response
+    view = current_app.view_functions.get(request.endpoint)
+    private_route = view is not None and route_marker(view) is not Marker.PUBLIC
+    carries_a_form = current_app.config["WTF_CSRF_FIELD_NAME"] in g
+    if private_route or current_user.is_authenticated or carries_a_form or "token" in (request.view_args or {}):
+        response.headers["Cache-Control"] = "no-store"  # in place of whatever the view set
+    return response

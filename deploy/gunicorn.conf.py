@@ -21,8 +21,6 @@ max_requests = 5000
 max_requests_jitter = 500
 # The workers' heartbeat files in memory, not on a disk that may stall.
 worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None  # noqa: S108 - gunicorn's documented setting
-# The app writes the X-Forwarded-* headers' meaning itself (TRUSTED_PROXY_HOPS, ProxyFix): gunicorn leaves them.
-forwarded_allow_ips = "127.0.0.1,::1"
 
 # Logs to standard error, which systemd's journal keeps. The access log is Apache's "combined" format plus the
 # time taken (seconds) and the request id the app echoes (X-Request-ID), which every app log line carries too.

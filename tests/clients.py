@@ -6,6 +6,8 @@ The ``app`` fixture keeps an app context pushed for the whole test, and Flask re
 so without this ``g`` would carry Flask-Login's user and Flask-WTF's CSRF token from one request (and one client)
 to the next. The price: the test's database session is not the request's, so reload objects a request changed.
 """
+from typing import ClassVar
+
 from flask.testing import FlaskClient
 from flask_login import FlaskLoginClient
 
@@ -41,7 +43,7 @@ class BehindTLSProxy(IsolatedClient):
     plain HTTP to the app and says ``X-Forwarded-Proto: https`` and ``X-Forwarded-For: <client>``. A test's own
     headers and ``base_url`` win (to play a client that bypasses the proxy, or a proxy that lies)."""
 
-    FORWARDED = {"X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.7"}
+    FORWARDED: ClassVar[dict[str, str]] = {"X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.7"}
 
     def open(self, *args, **kwargs):
         if not args or isinstance(args[0], str):  # not a prepared request (a redirect being followed)

@@ -72,6 +72,23 @@ def mailbox(smtp_server) -> MailSink:
     return smtp_server
 
 
+@pytest.fixture
+def run_due_jobs(app):
+    """``run_due_jobs()`` runs every pending job now, as if its retry delay had passed, and returns their new
+    statuses. (Tests run each job as its transaction commits, JOBS_IMMEDIATE; a retry waits in memory.)"""
+    from coursesite.jobs import outbox
+    from coursesite.jobs.models import Job
+    from coursesite.models_base import utcnow
+
+    def run() -> list[str]:
+        db.session.execute(sa.update(Job).where(Job.status == "pending").values(run_after=utcnow()))
+        keys = list(db.session.scalars(sa.select(Job.key).where(Job.status == "pending").order_by(Job.id)))
+        db.session.commit()
+        return [outbox.run(key) for key in keys]
+
+    return run
+
+
 @pytest.fixture(scope="session")
 def stripe_server():
     """A Stripe-compatible stub on loopback, spoken to through the real SDK (see tests/billing/stripe_stub.py)."""

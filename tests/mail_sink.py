@@ -58,7 +58,7 @@ class MailSink:
     def settings(self) -> dict[str, object]:
         return {"MAIL_SERVER": "127.0.0.1", "MAIL_PORT": self.controller.port}
 
-    async def handle_DATA(self, _server, _session, envelope) -> str:
+    async def handle_DATA(self, _server, _session, envelope) -> str:  # noqa: N802 - the name aiosmtpd calls
         message = message_from_bytes(envelope.original_content or envelope.content, policy=policy.default)
         with self._lock:
             self.received.append(ReceivedMail(envelope.mail_from, list(envelope.rcpt_tos), message))

@@ -29,12 +29,11 @@ def test_models_and_migrations_have_the_same_check_constraints(app):
 
 
 def test_the_database_refuses_values_the_importer_would(app):
-    with db.engine.connect() as connection:
-        with pytest.raises(sa.exc.IntegrityError):
-            connection.execute(sa.text(
-                "INSERT INTO modules (slug, title, subtitle, summary, ce_hours, level, audience, objectives, "
-                "approval_statement, published, created_at, updated_at) VALUES ('m', 'M', '', '', 1, 'expert', '', "
-                "'[]', '', false, '2026-01-01', '2026-01-01')"))
+    with db.engine.connect() as connection, pytest.raises(sa.exc.IntegrityError):
+        connection.execute(sa.text(
+            "INSERT INTO modules (slug, title, subtitle, summary, ce_hours, level, audience, objectives, "
+            "approval_statement, published, created_at, updated_at) VALUES ('m', 'M', '', '', 1, 'expert', '', "
+            "'[]', '', false, '2026-01-01', '2026-01-01')"))
 
 
 def scratch_database_url(database_url: str, tmp_path) -> str:
@@ -71,25 +70,25 @@ def test_migrations_run_up_down_and_up_again(migrated, tmp_path):
 # Rows as they stood at revision 7c5d057d3e64, whose schema never changes: a module with a price tier, a learner with
 # an entitlement, and an order line pointing at the tier (ON DELETE SET NULL) and at its order (CASCADE).
 ROWS_AT_7C5D057D3E64 = [
-    "INSERT INTO modules (id, slug, title, subtitle, summary, ce_hours, level, audience, objectives, "
-    "approval_statement, published, created_at, updated_at) VALUES (1, 'm', 'M', '', '', 1, 'intermediate', '', "
-    "'[]', '', true, '2026-01-01', '2026-01-01')",
-    "INSERT INTO price_tiers (id, module_id, code, position, name, audience, unit_amount, currency, min_quantity, "
-    "max_quantity, access_days, grants, active, created_at, updated_at) VALUES (1, 1, 'self_funded', 1, 'n', 'a', "
-    "26500, 'usd', 1, 1, 365, 'access', true, '2026-01-01', '2026-01-01')",
-    "INSERT INTO users (id, email, password_hash, full_name, profession, licence_number, licence_jurisdiction, role, "
-    "created_at, updated_at, session_token) VALUES (1, 'a@example.org', 'x', 'A', '', '', '', 'learner', "
-    "'2026-01-01', '2026-01-01', 't')",
-    "INSERT INTO entitlements (id, user_id, module_id, kind, valid_from, valid_until, source, source_ref, "
-    "revoked_reason, created_at, updated_at) VALUES (1, 1, 1, 'access', '2026-01-01', '2027-01-01', 'order', '', "
-    "'', '2026-01-01', '2026-01-01')",
-    "INSERT INTO orders (id, reference, user_id, module_id, status, currency, amount_subtotal, amount_discount, "
-    "amount_total, amount_refunded, organisation_name, billing_name, billing_address, failure_reason, created_at, "
-    "updated_at) VALUES (1, 'R1', 1, 1, 'paid', 'usd', 26500, 0, 26500, 0, '', '', '{}', '', '2026-01-01', "
-    "'2026-01-01')",
-    "INSERT INTO order_lines (id, order_id, position, tier_id, tier_code, name, grants, quantity, unit_amount, "
-    "access_days, amount_total, units_refunded) VALUES (1, 1, 1, 1, 'self_funded', 'n', 'access', 1, 26500, 365, "
-    "26500, 0)",
+    ("INSERT INTO modules (id, slug, title, subtitle, summary, ce_hours, level, audience, objectives, "
+     "approval_statement, published, created_at, updated_at) VALUES (1, 'm', 'M', '', '', 1, 'intermediate', '', "
+     "'[]', '', true, '2026-01-01', '2026-01-01')"),
+    ("INSERT INTO price_tiers (id, module_id, code, position, name, audience, unit_amount, currency, min_quantity, "
+     "max_quantity, access_days, grants, active, created_at, updated_at) VALUES (1, 1, 'self_funded', 1, 'n', 'a', "
+     "26500, 'usd', 1, 1, 365, 'access', true, '2026-01-01', '2026-01-01')"),
+    ("INSERT INTO users (id, email, password_hash, full_name, profession, licence_number, licence_jurisdiction, role, "
+     "created_at, updated_at, session_token) VALUES (1, 'a@example.org', 'x', 'A', '', '', '', 'learner', "
+     "'2026-01-01', '2026-01-01', 't')"),
+    ("INSERT INTO entitlements (id, user_id, module_id, kind, valid_from, valid_until, source, source_ref, "
+     "revoked_reason, created_at, updated_at) VALUES (1, 1, 1, 'access', '2026-01-01', '2027-01-01', 'order', '', "
+     "'', '2026-01-01', '2026-01-01')"),
+    ("INSERT INTO orders (id, reference, user_id, module_id, status, currency, amount_subtotal, amount_discount, "
+     "amount_total, amount_refunded, organisation_name, billing_name, billing_address, failure_reason, created_at, "
+     "updated_at) VALUES (1, 'R1', 1, 1, 'paid', 'usd', 26500, 0, 26500, 0, '', '', '{}', '', '2026-01-01', "
+     "'2026-01-01')"),
+    ("INSERT INTO order_lines (id, order_id, position, tier_id, tier_code, name, grants, quantity, unit_amount, "
+     "access_days, amount_total, units_refunded) VALUES (1, 1, 1, 1, 'self_funded', 'n', 'access', 1, 26500, 365, "
+     "26500, 0)"),
 ]
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -96,7 +97,7 @@ def test_correct_positions_are_spread_and_not_patterned(slug):
     assert count / len(positions) <= MAX_POSITION_SHARE, (
         f"{slug}: choice {position + 1} is correct in {count} of {len(positions)} questions; "
         f"shares by position (0-based): {_shares(counts, len(positions))}")
-    steps = Counter((after - before) % 4 for before, after in zip(positions, positions[1:]))
+    steps = Counter((after - before) % 4 for before, after in pairwise(positions))
     step, count = steps.most_common(1)[0]
     assert count / (len(positions) - 1) <= MAX_STEP_SHARE, (
         f"{slug}: the correct position moves by +{step} (mod 4) from one question to the next in {count} of "

@@ -11,6 +11,7 @@ import pytest
 
 from coursesite import create_app
 from coursesite.extensions import db
+from coursesite.permissions import Marker, route_marker
 from tests.clients import IsolatedClient
 from tests.factories import PASSWORD, make_user
 from tests.support import CSRF_INPUT, csrf_token, login_as, post_form
@@ -97,7 +98,7 @@ def header_problems(response) -> list[str]:
     if response.mimetype != "text/html":
         return problems
     policy = dict(
-        (directive.split(" ", 1) + [""])[:2] for directive in
+        [*directive.split(" ", 1), ""][:2] for directive in
         (part.strip() for part in headers.get("Content-Security-Policy", "").split(";")) if directive
     )
     script_sources = policy.get("script-src", policy.get("default-src", ""))
@@ -125,6 +126,25 @@ def test_every_get_response_carries_the_security_headers(app, clients):
                            for problem in header_problems(response))
     assert html_pages >= 20
     assert missing == []
+
+
+def test_no_cache_keeps_a_response_with_personal_or_paid_content_on_any_route(app, clients):
+    """Every route not marked public (login, module access, a right), and every page of a logged-in person, is sent
+    with ``Cache-Control: no-store``; only a response that calls itself public (a preview's media file) is kept."""
+    stored = []
+    checked = 0
+    for endpoint, url in routes(app, "GET"):
+        marker = route_marker(app.view_functions[endpoint]) if endpoint != "static" else Marker.PUBLIC
+        for who, client in clients.items():
+            if who == "visitor" and marker is Marker.PUBLIC:
+                continue
+            response = client.get(url)
+            control = response.headers.get("Cache-Control", "")
+            checked += 1
+            if "no-store" not in control and "public" not in control and endpoint != "static":
+                stored.append(f"GET {url} as {who} ({response.status_code}): Cache-Control {control!r}")
+    assert checked >= 40
+    assert stored == []
 
 
 def stays_on_site(location: str) -> bool:
@@ -196,7 +216,7 @@ def test_production_cookies_are_secure_httponly_and_same_site_lax(production, ad
         "email": admin.email, "password": PASSWORD, "remember": "y", "csrf_token": token})
     assert response.status_code == 302
     cookies = {cookie.split("=", 1)[0]: cookie for cookie in response.headers.getlist("Set-Cookie")}
-    for name in ("session", "remember_token"):
+    for name in ("__Host-session", "__Host-remember_token"):
         flags = [flag.strip().lower() for flag in cookies[name].split(";")]
         assert "secure" in flags and "httponly" in flags and "samesite=lax" in flags, cookies[name]
 
@@ -211,7 +231,7 @@ def test_cookies_are_secure_everywhere_but_in_debug():
         assert config.REMEMBER_COOKIE_HTTPONLY and config.REMEMBER_COOKIE_SAMESITE == "Lax", name
 
 
-@pytest.mark.parametrize("referrer, back", [
+@pytest.mark.parametrize(("referrer", "back"), [
     ("http://localhost/account/email?from=menu", 'href="/account/email?from=menu">Back to the form'),
     ("https://evil.example/account/email", 'href="/">Home'),
     ("http://localhost//evil.example/x", 'href="/">Home'),
@@ -226,7 +246,7 @@ def test_a_form_with_an_expired_token_gets_a_page_that_says_so_and_leads_back(ap
     assert back in page
 
 
-@pytest.mark.parametrize("url, data", [
+@pytest.mark.parametrize(("url", "data"), [
     ("/auth/login", {"email": "admin@example.org\x00", "password": PASSWORD}),
     ("/auth/login", {"email": "admin@example.org", "password": "pass\x00word"}),
     ("/auth/reset", {"email": "\x00@example.org"}),

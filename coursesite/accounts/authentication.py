@@ -33,8 +33,8 @@ def authenticate(email: str, password: str) -> User:
         raise AccountError(WRONG_CREDENTIALS)
     if user.confirmed_at is None:
         record(None, "account.login_failed", user, reason="email not confirmed")
-        db.session.commit()
         send_confirmation(user)
+        db.session.commit()
         raise EmailNotConfirmed("Please confirm your email address first: we have sent you a new link.")
     if passwords.needs_rehash(user.password_hash):
         user.password_hash = passwords.hash_password(password)

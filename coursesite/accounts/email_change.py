@@ -37,16 +37,14 @@ def request_email_change(user: User, current_password: str, new_email: str) -> s
     if user.pending_email != new_email or may_mail:
         user.pending_email, user.pending_email_nonce = new_email, secrets.token_hex(16)
     record(user, "account.email_change_requested", user)
-    db.session.commit()
-    if not may_mail:
-        return new_email
-    if owner is not None:
+    if may_mail and owner is not None:
         mail_already_registered(owner)
-        return new_email
-    token = tokens.make_token(CHANGE_EMAIL, {"user": user.id, "nonce": user.pending_email_nonce})
-    mail.send(mail.recipient(user.full_name, new_email), "Confirm your new email address",
-              "change_email", user=user, confirm_url=mail.link("auth.confirm_email_change", token=token),
-              valid_for=CHANGE_EMAIL.validity)
+    elif may_mail:
+        token = tokens.make_token(CHANGE_EMAIL, {"user": user.id, "nonce": user.pending_email_nonce})
+        mail.send(mail.recipient(user.full_name, new_email), "Confirm your new email address",
+                  "change_email", user=user, confirm_url=mail.link("auth.confirm_email_change", token=token),
+                  valid_for=CHANGE_EMAIL.validity)
+    db.session.commit()
     return new_email
 
 
@@ -66,11 +64,11 @@ def confirm_email_change(token: str) -> User:
     user.pending_email = user.pending_email_nonce = None
     user.confirmed_at = utcnow()
     record(user, "account.email_changed", user)
-    try:
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
-        raise TokenError(TAKEN) from None
     mail.send(mail.recipient(user.full_name, old_email), "Your email address was changed",
               "email_changed", user=user)
+    try:
+        db.session.commit()
+    except IntegrityError:  # the address was taken meanwhile: the change and its mail are rolled back together
+        db.session.rollback()
+        raise TokenError(TAKEN) from None
     return user

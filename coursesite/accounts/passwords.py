@@ -134,10 +134,12 @@ def start_password_reset(email: str) -> None:
     if user is None:
         mail.send(account_email(email), "Password reset request for Coursesite", "reset_unknown",
                   register_url=mail.link("auth.register"), reset_url=mail.link("auth.reset_request"))
-        return
-    token = tokens.make_token(RESET_PASSWORD, {"user": user.id, "state": reset_state(user)})
-    mail.send(mail_to(user), "Reset your password", "reset_password",
-              user=user, reset_url=mail.link("auth.reset_password", token=token), valid_for=RESET_PASSWORD.validity)
+    else:
+        token = tokens.make_token(RESET_PASSWORD, {"user": user.id, "state": reset_state(user)})
+        mail.send(mail_to(user), "Reset your password", "reset_password",
+                  user=user, reset_url=mail.link("auth.reset_password", token=token),
+                  valid_for=RESET_PASSWORD.validity)
+    db.session.commit()
 
 
 def user_for_reset(token: str) -> User:
@@ -155,8 +157,8 @@ def reset_password(token: str, new_password: str) -> User:
     _replace_password(user, new_password)
     user.confirmed_at = user.confirmed_at or utcnow()
     record(user, "account.password_reset", user)
-    db.session.commit()
     send_password_changed(user)
+    db.session.commit()
     return user
 
 
@@ -166,8 +168,8 @@ def change_password(user: User, current_password: str, new_password: str) -> Non
     require_new_password(user, new_password)
     _replace_password(user, new_password)
     record(user, "account.password_changed", user)
-    db.session.commit()
     send_password_changed(user)
+    db.session.commit()
 
 
 def require_new_password(user: User, new_password: str) -> None:
@@ -185,5 +187,6 @@ def _replace_password(user: User, new_password: str) -> None:
 
 
 def send_password_changed(user: User) -> None:
+    """With the change's transaction (no commit)."""
     mail.send(mail_to(user), "Your password was changed", "password_changed",
               user=user, reset_url=mail.link("auth.reset_request"))

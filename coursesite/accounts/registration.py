@@ -1,7 +1,8 @@
 """Registration and the confirmation of a new account's email address.
 
-Like every account rule, each function that changes data commits once at its end and mails after the commit: a
-refused request leaves nothing half-saved, and a message never announces a change that was not saved.
+Like every account rule, each function that changes data commits once at its end, with the mail it sends (which
+goes out only after that commit, coursesite/mail.py): a refused request leaves nothing half-saved, and a message
+never announces a change that was not saved.
 """
 from __future__ import annotations
 
@@ -31,24 +32,27 @@ def register(email: str, password: str, profile: Profile) -> User | None:
     if existing is not None:
         passwords.spend_time_like_a_verification(password)
         send_already_registered(existing)
+        db.session.commit()
         return None
     user = User(email=email, password_hash=passwords.hash_password(password))
     profile.apply_to(user)
     try:
         db.session.add(user)
-        record(user, "account.registered", user)
+        record(user, "account.registered", user)  # flushes: the confirmation link needs the user's id
+        send_confirmation(user)
         db.session.commit()
     except IntegrityError:  # registered at the same moment by another request: answer as if it had come first
         db.session.rollback()
         winner = user_by_email(email)
         if winner is not None:
             send_already_registered(winner)
+            db.session.commit()
         return None
-    send_confirmation(user)
     return user
 
 
 def send_confirmation(user: User) -> None:
+    """With the caller's transaction (no commit)."""
     token = tokens.make_token(CONFIRM_EMAIL, {"user": user.id, "email": user.email})
     mail.send(mail_to(user), "Confirm your email address", "confirm_email",
               user=user, confirm_url=mail.link("auth.confirm", token=token),

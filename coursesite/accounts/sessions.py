@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from datetime import datetime
 
 from flask import current_app, request
 from flask_login import current_user
@@ -135,3 +136,12 @@ def is_current(row: UserSession, user: User) -> bool:
     if not user.login_token:
         return False
     return secrets.compare_digest(row.token_hash, hash_token(user.login_token))
+
+
+def delete_dead(now: datetime) -> int:
+    """Delete every login that has ended (revoked or expired); run hourly by the job queue (accounts/tasks.py)."""
+    deleted = rows_matched(db.session.execute(
+        delete(UserSession).where(or_(UserSession.revoked_at.is_not(None), UserSession.expires_at <= now))
+        .execution_options(synchronize_session=False)))
+    db.session.commit()
+    return deleted

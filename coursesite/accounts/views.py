@@ -14,6 +14,7 @@ from coursesite.accounts import (
     addresses,
     authentication,
     email_change,
+    known_devices,
     passwords,
     personal_data,
     registration,
@@ -54,20 +55,25 @@ def submitted_email() -> str:
     return addresses.rate_limit_key(request.form.get("email", ""))
 
 
+def from_a_known_device() -> bool:
+    """Has this browser logged in to the account typed into the form before (accounts/known_devices.py)?"""
+    return known_devices.is_known_for(submitted_email())
+
+
+def from_an_unknown_device() -> bool:
+    return not from_a_known_device()
+
+
+def device_key() -> str:
+    return f"device:{known_devices.device_id()}"
+
+
 # Guessing the password through a stolen session: the three re-authentication forms share one budget per account.
 reauth_limit = limiter.shared_limit("5/minute;20/hour", scope="reauth", key_func=account_rate_limit_key,
                                    methods=["POST"])
 
 
 auth.before_app_request(sessions.load_before_the_view)
-
-
-@auth.after_request
-@account.after_request
-def never_cache(response: Response) -> Response:
-    """These pages carry personal data or one-time tokens: no cache (shared or private) may keep them."""
-    response.headers["Cache-Control"] = "no-store"
-    return response
 
 
 def start_session(user: User, remember: bool) -> None:
@@ -129,7 +135,10 @@ def confirm(token: str) -> ResponseReturnValue:
 @auth.route("/login", methods=["GET", "POST"])
 @public
 @limiter.limit("5/minute", methods=["POST"])
-@limiter.limit("5/minute", methods=["POST"], key_func=submitted_email)
+# Per account, but a browser that has logged in to it before skips this limit for a higher one of its own, so
+# strangers guessing cannot lock the owner out (docs/accounts.md, "Security decisions").
+@limiter.limit("5/minute", methods=["POST"], key_func=submitted_email, exempt_when=from_a_known_device)
+@limiter.limit("20/minute", methods=["POST"], key_func=device_key, exempt_when=from_an_unknown_device)
 def login() -> ResponseReturnValue:
     next_path = safe_next_path(request.values.get("next"))
     if current_user.is_authenticated:
@@ -144,7 +153,9 @@ def login() -> ResponseReturnValue:
             form.form_errors.append(str(error))
         else:
             start_session(user, remember=form.remember.data)
-            return redirect(safe_next_path(form.next.data) or landing_page(user))
+            response = redirect(safe_next_path(form.next.data) or landing_page(user))
+            known_devices.remember(response, submitted_email())
+            return response
     return render_template("accounts/login.html", form=form)
 
 

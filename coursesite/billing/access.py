@@ -8,6 +8,7 @@ from __future__ import annotations
 from bisect import insort
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Literal, overload
 
 from sqlalchemy import Select, select
 
@@ -81,8 +82,41 @@ def access_ends(user_id: int, module_id: int, kind: str = "access", at: datetime
     or lies beyond a gap.
     """
     at = as_utc(at or utcnow())
-    end = _coverage_end([_span(window) for window in _windows(user_id, module_id, kind, at)], at)
+    return _covered_until([_span(window) for window in _windows(user_id, module_id, kind, at)], at)
+
+
+def _covered_until(spans: list[tuple[datetime, datetime]], at: datetime) -> datetime | None:
+    """Where the coverage holding at ``at`` ends (see :func:`_coverage_end`), or None when nothing covers ``at``."""
+    end = _coverage_end(spans, at)
     return end if end > at else None
+
+
+@dataclass(frozen=True)
+class ModuleHolding:
+    """What a person holds of one module now, for the module page."""
+
+    access_until: datetime | None  # the end of the access covering now, renewals queued after it included
+    certificate: bool
+    opens_every_module: bool = False  # staff with ``view_all_modules``: every module opens, nothing is held
+
+
+def module_holding(user: User, module_id: int, at: datetime | None = None) -> ModuleHolding:
+    """What ``user`` (logged in) holds of module ``module_id`` at ``at`` (default: now): one query, none for staff
+    who may open every module."""
+    if has_right(user, Right.VIEW_ALL_MODULES):
+        return ModuleHolding(access_until=None, certificate=False, opens_every_module=True)
+    at = as_utc(at or utcnow())
+    spans: dict[str, list[tuple[datetime, datetime]]] = {"access": [], "certificate": []}
+    rows = db.session.execute(
+        select(Entitlement.kind, Entitlement.valid_from, Entitlement.valid_until)
+        .where(Entitlement.user_id == user.id, Entitlement.module_id == module_id, Entitlement.revoked_at.is_(None),
+               Entitlement.valid_until > at)
+        .order_by(Entitlement.valid_from, Entitlement.id)
+    )
+    for kind, valid_from, valid_until in rows:
+        spans.setdefault(kind, []).append((as_utc(valid_from), as_utc(valid_until)))
+    return ModuleHolding(access_until=_covered_until(spans["access"], at),
+                         certificate=_covered_until(spans["certificate"], at) is not None)
 
 
 @dataclass(frozen=True)
@@ -112,6 +146,16 @@ def lock_holder(user_id: int) -> None:
     """Take the user's lock until the transaction ends, so their entitlement changes (purchases, refunds, staff grants
     and revocations) run one at a time and chain correctly."""
     lock_row(User, user_id)
+
+
+@overload
+def grant_entitlement(user_id: int, module_id: int, *, kind: str, days: int, source: str, source_ref: str = "",
+                      now: datetime | None = None, unless_held: Literal[False] = False) -> Entitlement: ...
+
+
+@overload
+def grant_entitlement(user_id: int, module_id: int, *, kind: str, days: int, source: str, source_ref: str = "",
+                      now: datetime | None = None, unless_held: bool) -> Entitlement | None: ...
 
 
 def grant_entitlement(user_id: int, module_id: int, *, kind: str, days: int, source: str, source_ref: str = "",

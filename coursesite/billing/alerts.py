@@ -8,7 +8,7 @@ reloads the success page.
 
 :func:`record_alert` adds the event inside the caller's transaction (a duplicate found while fulfilling, a dispute);
 :func:`alert_after_rollback` writes it in a transaction of its own (a mismatch, whose fulfilment was rolled back).
-The mail goes only after the commit (:func:`mail_admins`): a failed send is logged, the audit event stays.
+The admins' mail joins the same transaction (:func:`mail_admins`) and goes out once it commits.
 """
 from __future__ import annotations
 
@@ -67,13 +67,13 @@ def alert_after_rollback(action: str, order_id: int, *, session_id: str, payment
     try:
         order = db.session.execute(select(Order).where(Order.id == order_id).with_for_update()).scalar_one()
         alert = record_alert(action, order, session_id=session_id, payment_intent=payment_intent, reason=reason)
+        if alert is not None:
+            mail_admins(alert)
         db.session.commit()
     except Exception:  # the caller still refuses the fulfilment; the log keeps the details
         db.session.rollback()
         log.exception("Could not record %s for order %s", action, order_id)
         return False
-    if alert is not None:
-        mail_admins(alert)
     return True
 
 
@@ -85,7 +85,8 @@ def admins() -> list[User]:
 
 
 def mail_admins(alert: Alert) -> None:
-    """Mail every admin about ``alert`` (after the commit that recorded it); failures are logged."""
+    """Mail every admin about ``alert``, in the transaction that records it (no commit); a message that cannot be
+    composed is logged."""
     subject = SUBJECTS[alert.action].format(reference=alert.order_reference)
     for admin in admins():
         try:

@@ -4,12 +4,16 @@ from __future__ import annotations
 import re
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, IntegerField, SelectChoice, SelectField, StringField
+from wtforms import BooleanField, Field, IntegerField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  # new in WTForms 3.3, after the stubs
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from coursesite.billing.models import ORGANISATION_NAME_MAX, PriceTier
 from coursesite.billing.services import (
-    CheckoutChoice, billed_to_organisation, max_quantity, organisation_name_missing_message,
+    CheckoutChoice,
+    billed_to_organisation,
+    max_quantity,
+    organisation_name_missing_message,
 )
 from coursesite.text import printable_text, stored_length
 
@@ -38,21 +42,22 @@ class CheckoutForm(FlaskForm):
 
     def validate_for(self, tier: PriceTier) -> bool:
         """Validate, then apply the tier's rules (which fields apply, seat limits) with errors on the fields."""
-        valid = self.validate()
+        valid: bool = self.validate()
         if tier.per_seat:
             low, high = tier.min_quantity, max_quantity(tier)
             if self.quantity.data is None or not low <= self.quantity.data <= high:
                 if not self.quantity.errors:
-                    self.quantity.errors.append(f"Choose between {low} and {high} seats.")
+                    self.quantity.errors = [f"Choose between {low} and {high} seats."]
                 valid = False
         if billed_to_organisation(tier) and not (self.organisation_name.data or "").strip():
-            self.organisation_name.errors.append(organisation_name_missing_message(tier))
+            self.organisation_name.errors = [*self.organisation_name.errors, organisation_name_missing_message(tier)]
             valid = False
         return valid
 
     def choice(self, tier: PriceTier) -> CheckoutChoice:
+        """The choice, once :meth:`validate_for` passed (the service checks it again: no seat count is 0 seats)."""
         return CheckoutChoice(
-            quantity=self.quantity.data if tier.per_seat else 1,
+            quantity=(self.quantity.data or 0) if tier.per_seat else 1,
             add_certificate=bool(self.add_certificate.data) and tier.grants == "access",
             organisation_name=(self.organisation_name.data or "") if billed_to_organisation(tier) else "",
         )
@@ -78,7 +83,7 @@ class TestCardForm(FlaskForm):
                               render_kw={"autocomplete": "postal-code"})
     country = SelectField("Country", choices=COUNTRIES, validators=[Optional()], render_kw={"autocomplete": "country"})
 
-    def validate_card_number(self, field) -> None:
+    def validate_card_number(self, field: Field) -> None:
         if not re.fullmatch(r"\d{16}", field.data or ""):
             raise ValidationError("Enter a 16-digit card number, such as 4242 4242 4242 4242.")
 
@@ -86,10 +91,11 @@ class TestCardForm(FlaskForm):
         valid = True
         for field in (self.billing_name, self.line1, self.city, self.postal_code, self.country):
             if not (field.data or "").strip():
-                field.errors.append(f"Enter the {field.label.text.lower()}.")
+                field.errors = [*field.errors, f"Enter the {field.label.text.lower()}."]
                 valid = False
         return valid
 
-    def address(self) -> dict:
-        return {"line1": self.line1.data.strip(), "city": self.city.data.strip(),
-                "postal_code": self.postal_code.data.strip(), "country": self.country.data}
+    def address(self) -> dict[str, str]:
+        """The billing address, once :meth:`check_billing_address` has found every part filled in."""
+        return {"line1": (self.line1.data or "").strip(), "city": (self.city.data or "").strip(),
+                "postal_code": (self.postal_code.data or "").strip(), "country": self.country.data or ""}

@@ -22,14 +22,21 @@ from sqlalchemy.exc import IntegrityError
 from coursesite.accounts.audit import record
 from coursesite.billing.access import grant_entitlement, revoke_source
 from coursesite.billing.alerts import (
-    DISPUTE, DUPLICATE, MISMATCH, Alert, alert_after_rollback, mail_admins, record_alert,
+    DISPUTE,
+    DUPLICATE,
+    MISMATCH,
+    Alert,
+    alert_after_rollback,
+    mail_admins,
+    record_alert,
 )
 from coursesite.billing.gateway import PaymentGateway
 from coursesite.billing.gateway.types import CheckoutSession, Dispute
 from coursesite.billing.hooks import seat_order_paid, seat_order_refunded
 from coursesite.billing.models import Order, OrderLine, WebhookEvent
+from coursesite.billing.notices import send_receipt
 from coursesite.extensions import db
-from coursesite.models_base import utcnow
+from coursesite.models_base import rows_matched, utcnow
 from coursesite.money import format_money
 
 log = logging.getLogger(__name__)
@@ -88,17 +95,20 @@ def unit_of_work(event: EventRef | None) -> Iterator[None]:
 
 
 def _run(event: EventRef | None, session: CheckoutSession | None, work: Callable[[], Outcome]) -> Outcome:
-    """``work`` as one unit of work; then mail its alerts, or, when the session did not match, record that."""
+    """``work`` as one unit of work, with the mail it causes (the receipt of a newly paid order, the admins'
+    alerts), which goes out once it commits; or, when the session did not match, record that."""
     try:
         with unit_of_work(event):
             outcome = work()
+            if outcome.newly_paid and outcome.order is not None:
+                send_receipt(outcome.order)
+            for alert in outcome.alerts:
+                mail_admins(alert)
     except FulfilmentError as error:
         error.alerted = alert_after_rollback(
             MISMATCH, error.order_id, session_id=session.id if session else "",
             payment_intent=session.payment_intent if session else None, reason=error.reason)
         raise
-    for alert in outcome.alerts:
-        mail_admins(alert)
     return outcome
 
 
@@ -192,7 +202,7 @@ def _order_for_payment_intent(payment_intent: str, lock: bool = False) -> Order 
     return db.session.scalar(query.execution_options(populate_existing=True))
 
 
-def _move(order: Order, from_status: str, to_status: str, **values) -> bool:
+def _move(order: Order, from_status: str, to_status: str, **values: object) -> bool:
     """Change the order's status only if it is still ``from_status``; True for the one caller that did."""
     result = db.session.execute(
         update(Order).where(Order.id == order.id, Order.status == from_status)
@@ -200,7 +210,7 @@ def _move(order: Order, from_status: str, to_status: str, **values) -> bool:
         .execution_options(synchronize_session=False)
     )
     db.session.refresh(order)
-    return result.rowcount == 1
+    return rows_matched(result) == 1
 
 
 def _apply_session(session: CheckoutSession) -> Outcome:

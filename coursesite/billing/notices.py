@@ -1,6 +1,6 @@
 """Mail that billing sends: the receipt when an order is paid, and renewal reminders before access ends.
 
-Renewal reminders are claimed, then sent: see :func:`send_renewal_reminders`.
+Each message joins the caller's transaction (coursesite/mail.py) and goes out once it commits.
 """
 from __future__ import annotations
 
@@ -9,13 +9,12 @@ import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from coursesite import mail
 from coursesite.accounts.addresses import mail_to
 from coursesite.accounts.models import User
-from coursesite.billing.fulfilment import Outcome
 from coursesite.billing.models import REMINDER_DAYS_BEFORE, Entitlement, Order, RenewalReminder
 from coursesite.catalog.models import Module
 from coursesite.extensions import db
@@ -25,7 +24,8 @@ log = logging.getLogger(__name__)
 
 
 def send_receipt(order: Order) -> None:
-    """Mail the buyer their receipt; the order is already paid and committed, so a mail failure is only logged."""
+    """Mail the buyer their receipt, in the transaction that pays the order (no commit). A receipt that cannot be
+    composed is logged: the payment stands without it."""
     user = db.session.get_one(User, order.user_id)
     try:
         mail.send(mail_to(user), f"Your receipt for {order.module.title} (order {order.reference})", "receipt",
@@ -33,12 +33,6 @@ def send_receipt(order: Order) -> None:
                   learning_url=mail.link("learning.overview"))
     except Exception:
         log.exception("Could not mail the receipt of order %s", order.reference)
-
-
-def send_receipt_if_newly_paid(outcome: Outcome) -> None:
-    """After a fulfilment has committed: the receipt, from the one caller whose fulfilment newly paid the order."""
-    if outcome.newly_paid and outcome.order is not None:
-        send_receipt(outcome.order)
 
 
 @dataclass(frozen=True)
@@ -79,49 +73,31 @@ class ReminderRun:
 
 
 def send_renewal_reminders(now: datetime | None = None) -> ReminderRun:
-    """Mail each due reminder once: claim it, commit, then send; a failed send gives the claim back.
+    """Mail each due reminder once (``sent`` counts the reminders queued for delivery).
 
-    The claim is the ``RenewalReminder`` row, unique per user, module, end of access and days before. It is inserted
-    and committed *before* the mail goes out, so no transaction (and no lock on SQLite's one writer) is held open
-    while an SMTP server takes its time. Two runs at once cannot both send: the second's insert hits the unique
-    constraint and it counts the reminder as already sent. If the send fails, the claim is deleted again and the next
-    run retries. The price is that a run killed between the commit and the send never sends that one reminder; a
-    missed reminder is better than a repeated one, and the learner's access page still shows the end date.
+    Each reminder is one transaction: its ``RenewalReminder`` row, unique per user, module, end of access and days
+    before, and its mail's job. Two runs at once cannot both mail it: the second's insert hits the unique constraint,
+    its transaction rolls back with its mail, and it counts the reminder as already sent. Delivery, and its retries,
+    are the job queue's (coursesite/mail.py); ``failed`` counts reminders that could not even be composed.
     """
     now = now or utcnow()
     sent = already_sent = failed = 0
     for due in due_reminders(now):
-        claim = _claim(due)
-        if claim is None:
-            already_sent += 1
-            continue
+        db.session.add(RenewalReminder(user_id=due.user.id, module_id=due.module.id,
+                                       access_ends_at=due.access_ends_at, days_before=due.days_before))
         try:
             _mail_reminder(due, now)
+            db.session.commit()
+        except IntegrityError:
+            db.session.rollback()
+            already_sent += 1
         except Exception:
-            log.exception("Could not mail the renewal reminder to user %s", due.user.id)
-            _release(claim)
+            db.session.rollback()
+            log.exception("Could not compose the renewal reminder to user %s", due.user.id)
             failed += 1
-            continue
-        sent += 1
+        else:
+            sent += 1
     return ReminderRun(sent, already_sent, failed)
-
-
-def _claim(due: DueReminder) -> int | None:
-    """Insert and commit the reminder's row; None when another run (or an earlier one) has it."""
-    reminder = RenewalReminder(user_id=due.user.id, module_id=due.module.id, access_ends_at=due.access_ends_at,
-                               days_before=due.days_before)
-    db.session.add(reminder)
-    try:
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
-        return None
-    return reminder.id
-
-
-def _release(claim: int) -> None:
-    db.session.execute(delete(RenewalReminder).where(RenewalReminder.id == claim))
-    db.session.commit()
 
 
 def _mail_reminder(due: DueReminder, now: datetime) -> None:

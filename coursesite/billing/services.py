@@ -4,10 +4,12 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from coursesite.accounts.models import User
 from coursesite.billing.access import has_access, has_entitlement
 from coursesite.billing.gateway import PaymentGateway
 from coursesite.billing.gateway.types import CheckoutLine, CheckoutRequest, PaymentProviderError, StartedCheckout
@@ -18,7 +20,7 @@ from coursesite.models_base import utcnow
 from coursesite.text import UNPRINTABLE_MESSAGE, clean_text, is_printable
 
 # The defaults every module is sold at unless its module.yaml overrides an amount (integer cents).
-DEFAULT_TIERS: tuple[dict, ...] = (
+DEFAULT_TIERS: tuple[dict[str, Any], ...] = (
     {"code": "self_funded", "name": "Self-funded", "audience": "A learner paying for their own access",
      "unit_amount": 26500, "min_quantity": 1, "max_quantity": 1, "grants": "access"},
     {"code": "org_funded", "name": "Organisation-funded", "audience": "A learner whose employer pays",
@@ -53,17 +55,17 @@ def tiers_for(module_id: int) -> list[PriceTier]:
     ))
 
 
-def module_prices(module: Module) -> dict[str, list[dict]]:
+def module_prices(module: Module) -> dict[str, list[dict[str, Any]]]:
     """The catalogue's module page part (see ``module_page_parts`` in create_app): the pricing box's tiers."""
     return {"price_tiers": [tier_summary(tier) for tier in tiers_for(module.id)]}
 
 
-def tier_summary(tier: PriceTier) -> dict:
+def tier_summary(tier: PriceTier) -> dict[str, Any]:
     """A tier as plain data, for pages that cache it (prices are content: an import bumps the revision)."""
     return {
         "code": tier.code, "name": tier.name, "audience": tier.audience, "unit_amount": tier.unit_amount,
         "currency": tier.currency, "min_quantity": tier.min_quantity, "max_quantity": tier.max_quantity,
-        "per_seat": tier.per_seat, "grants": tier.grants, "rule": tier_rule(tier),
+        "per_seat": tier.per_seat, "grants": tier.grants, "access_days": tier.access_days, "rule": tier_rule(tier),
         "unit_label": "student" if tier.code == "teaching" else "user",
     }
 
@@ -131,7 +133,7 @@ def organisation_name_missing_message(tier: PriceTier) -> str:
     return "Enter the name of the organisation that pays."
 
 
-def check_choice(user, tier: PriceTier, choice: CheckoutChoice) -> None:
+def check_choice(user: User, tier: PriceTier, choice: CheckoutChoice) -> None:
     """The rules of a purchase, whatever the form said (its fields can be tampered with)."""
     if tier.per_seat:
         if not tier.min_quantity <= choice.quantity <= max_quantity(tier):
@@ -172,7 +174,7 @@ def open_certificate_order(user_id: int, module_id: int, now: datetime | None = 
     )
 
 
-def check_no_open_certificate_checkout(user, module_id: int, gateway: PaymentGateway) -> None:
+def check_no_open_certificate_checkout(user: User, module_id: int, gateway: PaymentGateway) -> None:
     """Refuse a second checkout for the certificate while one is open, so it cannot be paid twice.
 
     The provider is asked about the open order's session: an expired one no longer counts, a paid one is being
@@ -182,10 +184,11 @@ def check_no_open_certificate_checkout(user, module_id: int, gateway: PaymentGat
     pending = open_certificate_order(user.id, module_id)
     if pending is None:
         return
+    session_id = pending.stripe_checkout_session_id
     try:
-        session = gateway.retrieve_session(pending.stripe_checkout_session_id)
+        session = gateway.retrieve_session(session_id) if session_id else None
     except PaymentProviderError:
-        session = None  # cannot tell: stay on the safe side, without a link
+        session = None  # cannot tell (nor can an order without a session): stay on the safe side, without a link
     if session is not None and session.paid:
         raise CheckoutRefused(
             f"You have already paid for the test and certificate (order {pending.reference}); we are confirming "
@@ -205,7 +208,7 @@ def _line(tier: PriceTier, position: int, quantity: int) -> OrderLine:
                      amount_total=tier.unit_amount * quantity)
 
 
-def start_checkout(user, tier: PriceTier, choice: CheckoutChoice, gateway: PaymentGateway, *,
+def start_checkout(user: User, tier: PriceTier, choice: CheckoutChoice, gateway: PaymentGateway, *,
                    success_url: str, cancel_url: str) -> StartedCheckout:
     """Open a Checkout Session for the choice and record the pending order that it will fulfil.
 

@@ -4,13 +4,17 @@ it runs when Stripe calls."""
 from __future__ import annotations
 
 import logging
+from datetime import datetime, timedelta
 
 from flask import current_app
+from sqlalchemy import delete
 
 from coursesite.billing import webhooks
 from coursesite.billing.gateway import current_gateway, webhook_secret
 from coursesite.billing.gateway.test_mode import TestModeGateway, completed_event, sign
 from coursesite.billing.models import TestModeSession
+from coursesite.extensions import db
+from coursesite.models_base import rows_matched
 
 log = logging.getLogger(__name__)
 
@@ -36,3 +40,16 @@ def pay_in_test_mode(session: TestModeSession, card_number: str, customer_name: 
     answer = webhooks.deliver(payload, sign(payload, secret) if secret else None, secret, current_gateway())
     if answer.status != 200:
         log.error("Test-mode webhook answered %s: %s", answer.status, answer.body)
+
+
+# Stripe lets an unpaid Checkout Session expire after a day; a test-mode one left open that long is abandoned.
+STALE_AFTER = timedelta(days=1)
+
+
+def delete_stale_sessions(now: datetime) -> int:
+    """Delete the test-mode sessions nobody paid within :data:`STALE_AFTER`; run daily by the job queue."""
+    deleted = rows_matched(db.session.execute(
+        delete(TestModeSession).where(TestModeSession.status == "open", TestModeSession.created_at < now - STALE_AFTER)
+        .execution_options(synchronize_session=False)))
+    db.session.commit()
+    return deleted

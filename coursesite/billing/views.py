@@ -10,7 +10,7 @@ from coursesite.billing.forms import CheckoutForm, TestCardForm
 from coursesite.billing.fulfilment import FulfilmentError, fulfil
 from coursesite.billing.gateway import current_gateway, in_test_mode, webhook_secret
 from coursesite.billing.gateway.types import CardDeclined, PaymentProviderError
-from coursesite.billing.notices import send_receipt_if_newly_paid
+from coursesite.billing.models import PriceTier
 from coursesite.billing.services import CheckoutRefused
 from coursesite.extensions import account_rate_limit_key, csrf, limiter
 from coursesite.permissions import login_required, public
@@ -20,8 +20,8 @@ bp = Blueprint("billing", __name__)
 CHECKOUT_RATE_LIMIT = "10/minute"
 
 
-def _render_checkout(form: CheckoutForm, tier, message: str = "", status: int = 200,
-                     refused: CheckoutRefused | None = None):
+def _render_checkout(form: CheckoutForm, tier: PriceTier, message: str = "", status: int = 200,
+                     refused: CheckoutRefused | None = None) -> tuple[str, int]:
     return render_template("billing/checkout.html", form=form.prepare_for(tier), tier=tier, message=message,
                            rule=services.tier_rule(tier), refused=refused,
                            certificate_tier=services.certificate_tier(tier.module_id),
@@ -32,7 +32,7 @@ def _render_checkout(form: CheckoutForm, tier, message: str = "", status: int = 
 # Each POST may open a Stripe Checkout Session: a person needs a few, a script could open thousands.
 @limiter.limit(CHECKOUT_RATE_LIMIT, methods=["POST"], key_func=account_rate_limit_key)
 @login_required
-def checkout(slug: str, tier_code: str):
+def checkout(slug: str, tier_code: str) -> ResponseReturnValue:
     tier = services.tier_on_sale(slug, tier_code)
     if tier is None:
         return render_template("billing/not_on_sale.html", module_slug=slug), 404
@@ -70,7 +70,7 @@ MISMATCH_NOT_ALERTED = ("Your payment reached us, but it does not match this ord
 
 @bp.get("/checkout/success")
 @login_required
-def checkout_success():
+def checkout_success() -> ResponseReturnValue:
     session_id = request.args.get("session_id", "")
     order = services.order_for_session(current_user.id, session_id)
     if order is None:
@@ -79,14 +79,15 @@ def checkout_success():
     needs_review = False
     if order.status == "pending":  # once decided, the order says all there is: no need to ask Stripe again
         try:
-            outcome = fulfil(session_id, current_gateway())
-            send_receipt_if_newly_paid(outcome)
+            fulfil(session_id, current_gateway())
         except PaymentProviderError:
             problem = "We could not confirm the payment with the payment service just now."
         except FulfilmentError as error:
             needs_review = True
             problem = MISMATCH_ALERTED if error.alerted else MISMATCH_NOT_ALERTED.format(reference=order.reference)
-    order = services.order_of(current_user.id, order.reference)
+    order = services.order_of(current_user.id, order.reference)  # as fulfilment left it, with its lines
+    if order is None:
+        abort(404)
     if order.status in ("failed", "expired"):
         return redirect(url_for("billing.checkout_failed", order=order.reference))
     return render_template("billing/success.html", order=order, problem=problem, needs_review=needs_review)
@@ -94,13 +95,13 @@ def checkout_success():
 
 @bp.get("/checkout/cancel")
 @login_required
-def checkout_cancelled():
+def checkout_cancelled() -> ResponseReturnValue:
     return render_template("billing/cancelled.html", module_slug=request.args.get("module", ""))
 
 
 @bp.get("/checkout/failed")
 @login_required
-def checkout_failed():
+def checkout_failed() -> ResponseReturnValue:
     order = services.order_of(current_user.id, request.args.get("order", ""))
     if order is None:
         abort(404)
@@ -112,9 +113,13 @@ def checkout_failed():
 @bp.post("/billing/stripe/webhook")
 @public  # Stripe calls it: the signature over the body authenticates, not a login
 @csrf.exempt  # Stripe cannot send a CSRF token; the Stripe-Signature over the raw body authenticates instead.
-def stripe_webhook():
+def stripe_webhook() -> ResponseReturnValue:
+    try:
+        gateway = current_gateway()
+    except PaymentProviderError as error:  # production without Stripe keys: nothing to deliver to (not a 500)
+        return jsonify(error=str(error)), 503
     answer = webhooks.deliver(request.get_data(), request.headers.get("Stripe-Signature"), webhook_secret(current_app),
-                              current_gateway())
+                              gateway)
     return jsonify(answer.body), answer.status
 
 
@@ -145,14 +150,14 @@ def test_checkout(session_id: str) -> ResponseReturnValue:
 
 @bp.get("/billing/orders")
 @login_required
-def orders():
+def orders() -> ResponseReturnValue:
     return render_template("billing/orders.html", orders=services.orders_of(current_user.id),
                            labels=services.ORDER_STATUS_LABELS)
 
 
 @bp.get("/billing/orders/<reference>")
 @login_required
-def receipt(reference: str):
+def receipt(reference: str) -> ResponseReturnValue:
     """A receipt once money was taken (paid, or refunded since); before that, or if it never was, the order's status."""
     order = services.order_of(current_user.id, reference)
     if order is None:

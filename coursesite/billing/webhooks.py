@@ -25,7 +25,6 @@ from coursesite.billing.fulfilment import (
 )
 from coursesite.billing.gateway import PaymentGateway
 from coursesite.billing.gateway.types import PaymentProviderError
-from coursesite.billing.notices import send_receipt_if_newly_paid
 
 log = logging.getLogger(__name__)
 
@@ -59,13 +58,13 @@ class WebhookAnswer:
 
 
 def deliver(payload: bytes, signature: str | None, secret: str | None, gateway: PaymentGateway) -> WebhookAnswer:
-    """What ``POST /billing/stripe/webhook`` answers to a body and its Stripe-Signature header, the receipt mailed
-    once a newly paid order is committed. The test-mode checkout delivers its own events through here too."""
+    """What ``POST /billing/stripe/webhook`` answers to a body and its Stripe-Signature header (a newly paid order's
+    receipt is queued by its fulfilment). The test-mode checkout delivers its own events through here too."""
     if not secret:
         log.error("A Stripe webhook arrived but STRIPE_WEBHOOK_SECRET is not set")
         return WebhookAnswer(503, {"error": "webhook secret not configured"})
     try:
-        result, outcome = receive(payload, signature, secret, gateway)
+        result = receive(payload, signature, secret, gateway)
     except InvalidWebhook as error:
         log.warning("Rejected a webhook: %s", error)
         return WebhookAnswer(400, {"error": "invalid payload or signature"})
@@ -77,13 +76,11 @@ def deliver(payload: bytes, signature: str | None, secret: str | None, gateway: 
         # On record and the admins mailed: a person decides. Retrying cannot help, and endless failures would
         # make Stripe disable the endpoint.
         return WebhookAnswer(200, {"received": True, "result": "needs_review"})
-    if outcome is not None:
-        send_receipt_if_newly_paid(outcome)
     return WebhookAnswer(200, {"received": True, "result": result})
 
 
-def receive(payload: bytes, signature: str | None, secret: str, gateway: PaymentGateway) -> tuple[str, Outcome | None]:
-    """Verify and handle one delivery: ``("processed" | "duplicate" | "ignored", outcome)``.
+def receive(payload: bytes, signature: str | None, secret: str, gateway: PaymentGateway) -> str:
+    """Verify and handle one delivery: ``"processed"``, ``"duplicate"`` or ``"ignored"``.
 
     Provider errors propagate, so the caller answers with an error and Stripe delivers the event again later.
     """
@@ -96,15 +93,15 @@ def receive(payload: bytes, signature: str | None, secret: str, gateway: Payment
     _refuse_future_timestamp(signature or "")
     event_type = event["type"] if "type" in event else None  # noqa: SIM401 - a StripeObject has no .get()
     if not isinstance(event_type, str) or event_type not in HANDLERS:
-        return "ignored", None
+        return "ignored"
     handler = HANDLERS[event_type]
     event_id, object_id = _ids(event)
     try:
-        outcome = handler(object_id, gateway, event=EventRef(event_id, event_type))
+        handler(object_id, gateway, event=EventRef(event_id, event_type))
     except DuplicateEvent:
         log.info("Stripe event %s was already processed", event_id)
-        return "duplicate", None
-    return "processed", outcome
+        return "duplicate"
+    return "processed"
 
 
 def _refuse_future_timestamp(signature: str) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from math import ceil
+from typing import Any
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import selectinload
@@ -92,6 +93,17 @@ def speakers_with_published_lectures() -> list[Speaker]:
         .order_by(Speaker.name)
     )
     return list(db.session.scalars(query))
+
+
+@dataclass(frozen=True)
+class ModuleOnPage:
+    """A module page's module as plain data, cached with the page, for the parts that depend on who is looking (see
+    ``ModuleViewerPart`` in catalog/views.py)."""
+
+    id: int
+    slug: str
+    first_lecture_slug: str | None
+    parts: dict[str, Any]  # the values the module page parts gave (content only)
 
 
 def published_module(slug: str) -> Module | None:

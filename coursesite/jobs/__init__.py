@@ -9,8 +9,8 @@
 from flask import Flask
 
 from coursesite.jobs.outbox import enqueue, failed_count, handles, queue_depth, register_session_events
-from coursesite.jobs.queue import scheduled, task
 from coursesite.jobs.queue import init_app as init_queue
+from coursesite.jobs.queue import scheduled, task
 
 __all__ = ["enqueue", "failed_count", "handles", "init_app", "queue_depth", "scheduled", "task"]
 

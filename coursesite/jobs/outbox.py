@@ -1,8 +1,9 @@
 """Jobs recorded in the caller's transaction and handed to the queue once it commits (the transactional outbox).
 
-:func:`enqueue` adds a :class:`Job` row to the caller's session and notes its key on the session; the session's
-``after_commit`` event puts one message per key on the queue, and a rollback forgets them with the rows. A message
-carries only the key: the row holds the state. :func:`run` claims the row (``pending`` → ``running``, one
+:func:`enqueue` notes a job on the caller's session; the session's ``before_commit`` event inserts the noted jobs'
+rows (in the committing transaction), its ``after_commit`` event puts their keys on the queue, and a rollback
+forgets them. A message
+carries only keys (up to 25): the row holds the state. :func:`run` claims the row (``pending`` → ``running``, one
 conditional UPDATE), calls the handler registered for its kind, and records the outcome: ``done``; or ``pending``
 again with a later ``run_after`` and a delayed message (back-off doubling from ``JOBS_RETRY_DELAY``); or, after
 ``JOBS_MAX_ATTEMPTS``, ``failed``. The sweeper (every minute) enqueues pending rows whose time passed more than a
@@ -19,11 +20,11 @@ from typing import Any
 
 from flask import current_app
 from huey import crontab
-from sqlalchemy import delete, event, func, select, update
+from sqlalchemy import delete, event, func, insert, select, update
 from sqlalchemy.orm import Session, SessionTransaction
 
 from coursesite.extensions import db
-from coursesite.jobs.models import Job
+from coursesite.jobs.models import JOB_STATUSES, Job
 from coursesite.jobs.queue import queue, scheduled, task
 from coursesite.models_base import rows_matched, utcnow
 from coursesite.request_id import current_request_id, request_id_bound
@@ -32,13 +33,15 @@ log = logging.getLogger(__name__)
 
 Handler = Callable[[dict[str, Any]], None]
 HANDLERS: dict[str, Handler] = {}
-# Keys of the jobs added in a session's current transaction, enqueued when it commits.
+# The jobs added in a session's current transaction, inserted as it commits; then their keys, enqueued once it has.
+JOBS_TO_INSERT = "coursesite.jobs.jobs_to_insert"
 KEYS_TO_ENQUEUE = "coursesite.jobs.keys_to_enqueue"
 # A pending job whose time came this long ago was never picked up: the sweeper enqueues it (again).
 STALE_AFTER = timedelta(minutes=1)
 # A job running this long belongs to a consumer that died: it is run again (see docs/jobs.md, "at least once").
 RUNNING_LEASE = timedelta(minutes=15)
 SWEEP_BATCH = 5000
+MESSAGE_BATCH = 25
 LAST_ERROR_LENGTH = 2000
 
 
@@ -52,57 +55,79 @@ def handles(kind: str) -> Callable[[Handler], Handler]:
     return register
 
 
-def enqueue(kind: str, payload: dict[str, Any], label: str) -> Job:
+def enqueue(kind: str, payload: dict[str, Any], label: str) -> str:
     """Add a job to the current transaction: it reaches the queue when that transaction commits, never otherwise.
+    Its key.
 
     ``label`` is what staff see of it (say, a mail's recipient and subject); ``payload`` what its handler needs.
+    The rows are inserted as the transaction commits, in one statement: a thousand invitations add a thousand jobs
+    for the price of one INSERT. (So they are inserted even if a savepoint they were added in rolled back: nothing
+    enqueues inside a savepoint.)
     """
+    db.session.connection()  # the transaction begins now, if it has not yet, so that its rollback forgets the job
     now = utcnow()
-    job = Job(key=uuid.uuid4().hex, kind=kind, label=label[:300], payload=payload, status="pending", attempts=0,
-              request_id=current_request_id(), created_at=now, run_after=now)
-    db.session.add(job)
-    enqueue_after_commit(job.key)
-    return job
+    key = uuid.uuid4().hex
+    db.session.info.setdefault(JOBS_TO_INSERT, []).append({
+        "key": key, "kind": kind, "label": label[:300], "payload": payload, "status": "pending", "attempts": 0,
+        "request_id": current_request_id(), "created_at": now, "run_after": now})
+    return key
 
 
 def enqueue_after_commit(key: str) -> None:
     db.session.info.setdefault(KEYS_TO_ENQUEUE, []).append(key)
 
 
+def _insert_jobs(session: Session) -> None:
+    rows = session.info.pop(JOBS_TO_INSERT, None)
+    if rows:
+        session.execute(insert(Job.__table__), rows)
+        session.info.setdefault(KEYS_TO_ENQUEUE, []).extend(row["key"] for row in rows)
+
+
 def _enqueue_committed(session: Session) -> None:
-    for key in session.info.pop(KEYS_TO_ENQUEUE, ()):
-        wake(key)
+    keys = session.info.pop(KEYS_TO_ENQUEUE, None)
+    if keys:
+        wake(keys)
 
 
 def _forget_rolled_back(session: Session, previous_transaction: SessionTransaction) -> None:
     """The outermost transaction rolled back, and its rows with it. (A rolled-back savepoint leaves its keys: their
     messages find no row, which is harmless.)"""
     if previous_transaction.parent is None:
+        session.info.pop(JOBS_TO_INSERT, None)
         session.info.pop(KEYS_TO_ENQUEUE, None)
 
 
 def register_session_events() -> None:
     """On every session (the app's, and the sessions jobs run in); once per process, like the SQLite pragmas."""
     if not event.contains(Session, "after_commit", _enqueue_committed):
+        event.listen(Session, "before_commit", _insert_jobs)
         event.listen(Session, "after_commit", _enqueue_committed)
         event.listen(Session, "after_soft_rollback", _forget_rolled_back)
 
 
-def wake(key: str, delay: timedelta | None = None) -> None:
-    """Put the job's message on the queue (after ``delay``). A queue that cannot be reached is logged, not raised:
-    the row is committed, and the sweeper enqueues it once the queue answers again."""
-    try:
-        if delay is None:
-            run_job(key)
-        else:
-            run_job.schedule((key,), delay=delay.total_seconds())
-    except Exception:
-        log.exception("Could not enqueue job %s; the sweeper will try again", key)
+def wake(keys: Sequence[str], delay: timedelta | None = None) -> None:
+    """Put the jobs on the queue (after ``delay``), :data:`MESSAGE_BATCH` keys a message: a thousand invitations
+    cost forty messages, and still spread over every consumer. A queue that cannot be reached is logged, not
+    raised: the rows are committed, and the sweeper enqueues them once the queue answers again."""
+    for start in range(0, len(keys), MESSAGE_BATCH):
+        batch = list(keys[start:start + MESSAGE_BATCH])
+        try:
+            if delay is None:
+                run_jobs(batch)
+            else:
+                run_jobs.schedule((batch,), delay=delay.total_seconds())
+        except Exception:
+            log.exception("Could not enqueue %s job(s); the sweeper will try again", len(batch))
 
 
 @task
-def run_job(key: str) -> None:
-    run(key)
+def run_jobs(keys: list[str]) -> None:
+    for key in keys:
+        try:
+            run(key)
+        except Exception:  # a job's own failure is recorded by run(); this is the database failing under it
+            log.exception("Could not run job %s; the sweeper will enqueue it again", key)
 
 
 def run(key: str) -> str:
@@ -130,7 +155,7 @@ def run(key: str) -> str:
                 retry_in = _record_failure(job, error)
                 session.commit()
                 if retry_in is not None:
-                    wake(key, delay=retry_in)
+                    wake([key], delay=retry_in)
                 return job.status
             job.status = "done"
             job.finished_at = utcnow()
@@ -161,12 +186,12 @@ def sweep(now: datetime | None = None) -> int:
     run again the jobs of consumers that died; how many were enqueued."""
     now = now or utcnow()
     db.session.execute(update(Job).where(Job.status == "running", Job.started_at <= now - RUNNING_LEASE)
-                       .values(status="pending").execution_options(synchronize_session=False))
+                       .values(status="pending", run_after=now - STALE_AFTER)
+                       .execution_options(synchronize_session=False))
     keys = list(db.session.scalars(select(Job.key).where(Job.status == "pending", Job.run_after <= now - STALE_AFTER)
                                    .order_by(Job.id).limit(SWEEP_BATCH)))
     db.session.commit()
-    for key in keys:
-        wake(key)
+    wake(keys)
     if keys:
         log.warning("Swept %s pending job(s) that no consumer had picked up", len(keys))
     return len(keys)
@@ -189,6 +214,13 @@ def retry(job_ids: Sequence[int] | None = None) -> list[Job]:
 def failed_jobs(limit: int = 200) -> list[Job]:
     """The dead letters, newest first."""
     return list(db.session.scalars(select(Job).where(Job.status == "failed").order_by(Job.id.desc()).limit(limit)))
+
+
+def status_counts() -> dict[str, int]:
+    """How many jobs there are of each status (every status named, zero or not)."""
+    rows = db.session.execute(select(Job.status, func.count().label("total")).group_by(Job.status)).all()
+    counts: dict[str, int] = {row.status: row.total for row in rows}
+    return {status: counts.get(status, 0) for status in JOB_STATUSES}
 
 
 def failed_count() -> int:

@@ -47,7 +47,7 @@ def build_storage(name: str, *, redis_url: str | None, sqlite_path: str) -> Base
 
 def bind_consumer_app(app: Flask) -> None:
     """The app whose context every task runs in, in a consumer process (built once per process)."""
-    global _consumer_app  # noqa: PLW0603 - one app per consumer process, set once by `flask jobs work`
+    global _consumer_app
     _consumer_app = app
 
 

@@ -22,9 +22,9 @@ bp = Blueprint("media", __name__, url_prefix="/media")
 mimetypes.add_type("text/vtt", ".vtt")
 mimetypes.add_type("audio/mp4", ".m4a")
 
-# Photos and preview files are the same for everyone; a gated file may be kept by the learner's browser only.
+# Photos and preview files are the same for everyone: any cache may keep them a day. A gated file is paid content:
+# no cache keeps it (``no-store``, set for every gated route by coursesite.permissions, the one home of that rule).
 PUBLIC_MAX_AGE = 86400
-PRIVATE_MAX_AGE = 3600
 
 
 def deliver(path: str, *, public: bool) -> Response:
@@ -32,16 +32,16 @@ def deliver(path: str, *, public: bool) -> Response:
 
     ``path`` must come from the database (see the module docstring), never straight from the URL.
     """
-    max_age = PUBLIC_MAX_AGE if public else PRIVATE_MAX_AGE
+    max_age = PUBLIC_MAX_AGE if public else None
     if current_app.config["MEDIA_DELIVERY"] == "x-accel":
         response = current_app.response_class()
         response.headers["X-Accel-Redirect"] = "/protected-media/" + quote(path, safe="/")
         response.content_type = mimetypes.guess_type(path)[0] or "application/octet-stream"
-        response.cache_control.max_age = max_age
     else:
         response = send_from_directory(Path(current_app.config["MEDIA_ROOT"]), path, max_age=max_age)
-    response.cache_control.public = public
-    response.cache_control.private = None if public else True
+    if public:
+        response.cache_control.public = True
+        response.cache_control.max_age = max_age
     return response
 
 

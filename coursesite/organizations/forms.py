@@ -11,8 +11,9 @@ from coursesite.organizations.models import ORGANIZATION_NAME_MAX
 from coursesite.text import printable_text, stored_length
 
 
-def _licence_field(**kwargs) -> SelectField:
-    return SelectField("Licence", coerce=int, validators=[InputRequired("Choose a licence.")], **kwargs)
+def _licence_field(field_id: str | None = None) -> SelectField:
+    """The licence to invite to; ``field_id`` tells two such fields on one page apart (None: the field's name)."""
+    return SelectField("Licence", coerce=int, validators=[InputRequired("Choose a licence.")], id=field_id)
 
 
 class InviteForm(FlaskForm):
@@ -23,7 +24,7 @@ class InviteForm(FlaskForm):
 
 
 class UploadForm(FlaskForm):
-    licence = _licence_field(id="upload-licence")
+    licence = _licence_field("upload-licence")
     file = FileField("CSV file", validators=[FileRequired("Choose a CSV file.")],
                      render_kw={"accept": ".csv,text/csv"})
 

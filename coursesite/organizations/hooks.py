@@ -58,7 +58,7 @@ def on_seat_order_paid(order: Order, line: OrderLine) -> None:
     """A seat tier was paid: the buyer's organisation gets a licence of ``line.quantity`` seats (once per order)."""
     if db.session.scalar(select(SeatLicence.id).where(SeatLicence.order_id == order.id)) is not None:
         return
-    buyer = db.session.get(User, order.user_id)
+    buyer = db.session.get_one(User, order.user_id)
     organization = _organization_for(order, buyer, kind_for(line))
     start = as_utc(order.paid_at) if order.paid_at else utcnow()
     licence = create_licence(organization, order.module_id, line.quantity, start, line.access_days,

@@ -6,7 +6,6 @@ inside billing's transaction). Mail goes out after the commit. Refusals raise ``
 """
 from __future__ import annotations
 
-import logging
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -22,7 +21,7 @@ from coursesite.accounts.models import User
 from coursesite.accounts.tokens import TokenError, TokenPurpose
 from coursesite.billing.access import grant_seat_access, revoke_source
 from coursesite.extensions import db
-from coursesite.models_base import as_utc, lock_row, utcnow
+from coursesite.models_base import as_utc, lock_row, rows_matched, utcnow
 from coursesite.organizations.lists import Invitee
 from coursesite.organizations.models import (
     HELD_STATUSES,
@@ -34,8 +33,6 @@ from coursesite.organizations.models import (
 )
 from coursesite.permissions import Right, has_right
 from coursesite.text import clean_text, is_printable
-
-log = logging.getLogger(__name__)
 
 SEAT_INVITATION = TokenPurpose("coursesite.seat-invitation", timedelta(days=14), "14 days")
 
@@ -204,8 +201,8 @@ def _locked_licence(licence_id: int) -> SeatLicence | None:
 
 
 def _used(licence_id: int) -> int:
-    return db.session.scalar(select(func.count(Seat.id)).where(Seat.licence_id == licence_id,
-                                                               Seat.status.in_(HELD_STATUSES)))
+    return db.session.execute(select(func.count(Seat.id)).where(Seat.licence_id == licence_id,
+                                                                Seat.status.in_(HELD_STATUSES))).scalar_one()
 
 
 # Invitations --------------------------------------------------------------------------------------------------------
@@ -214,7 +211,6 @@ def _used(licence_id: int) -> int:
 class InviteOutcome:
     invited: list[Seat] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # duplicates and people already seated, not errors
-    unsent: int = 0  # invitations saved but not mailed (the admin can resend them)
 
 
 def invite(organization: Organization, licence_id: int, invitees: list[Invitee], actor: User) -> InviteOutcome:
@@ -263,10 +259,8 @@ def invite(organization: Organization, licence_id: int, invitees: list[Invitee],
     db.session.flush()
     for seat in outcome.invited:
         record(actor, "organizations.seat_invited", seat, organization=organization.id, licence=licence.id)
+        _mail_invitation(seat, organization, licence, actor)
     db.session.commit()
-    for seat in outcome.invited:
-        if not _mail_invitation(seat, organization, licence, actor):
-            outcome.unsent += 1
     return outcome
 
 
@@ -281,19 +275,14 @@ def invitation_token(seat: Seat) -> str:
     return tokens.make_token(SEAT_INVITATION, {"seat": seat.id, "nonce": seat.invitation_nonce})
 
 
-def _mail_invitation(seat: Seat, organization: Organization, licence: SeatLicence, actor: User) -> bool:
-    """Send the invitation; a transport failure is logged and reported back (the seat is kept, resend works)."""
-    try:
-        mail.send(mail.recipient(seat.full_name, seat.email),
-                  f"{organization.name} invites you to {licence.module.title}", "seat_invitation",
-                  user=SimpleNamespace(full_name=seat.full_name or "there"), seat=seat, organization=organization,
-                  licence=licence, module=licence.module, inviter=actor,
-                  accept_url=mail.link("organizations.invitation", token=invitation_token(seat)),
-                  valid_for=SEAT_INVITATION.validity)
-    except Exception:
-        log.exception("Could not mail the invitation of seat %s", seat.id)
-        return False
-    return True
+def _mail_invitation(seat: Seat, organization: Organization, licence: SeatLicence, actor: User) -> None:
+    """Mail the invitation with the caller's transaction (no commit)."""
+    mail.send(mail.recipient(seat.full_name, seat.email),
+              f"{organization.name} invites you to {licence.module.title}", "seat_invitation",
+              user=SimpleNamespace(full_name=seat.full_name or "there"), seat=seat, organization=organization,
+              licence=licence, module=licence.module, inviter=actor,
+              accept_url=mail.link("organizations.invitation", token=invitation_token(seat)),
+              valid_for=SEAT_INVITATION.validity)
 
 
 def seat_of(organization: Organization, seat_id: int) -> Seat | None:
@@ -313,9 +302,8 @@ def resend(organization: Organization, seat: Seat, actor: User) -> None:
     seat.sent_at = utcnow()
     record(actor, "organizations.seat_invitation_resent", seat, organization=organization.id,
            licence=seat.licence_id)
+    _mail_invitation(seat, organization, seat.licence, actor)
     db.session.commit()
-    if not _mail_invitation(seat, organization, seat.licence, actor):
-        raise SeatError("The invitation could not be mailed just now. Please try again later.")
 
 
 def take_back_seat(seat: Seat, reason: str, now: datetime) -> None:
@@ -337,7 +325,7 @@ def revoke(organization: Organization, seat: Seat, actor: User) -> None:
     db.session.commit()
 
 
-def _surplus_order(seat: Seat) -> tuple:
+def _surplus_order(seat: Seat) -> tuple[int, float, int]:
     """Which seats a shrinking licence gives up first: pending invitations (newest invited first), then learners
     (newest accepted first), so people already learning keep their access as long as the seats allow."""
     if seat.status == "invited":
@@ -407,11 +395,11 @@ def accept(token: str, user: User) -> Seat:
     if problem:
         raise SeatError(problem)
     now = utcnow()
-    won = db.session.execute(
+    won = rows_matched(db.session.execute(
         update(Seat).where(Seat.id == seat.id, Seat.status == "invited", Seat.invitation_nonce == nonce)
         .values(status="active", user_id=user.id, accepted_at=now, updated_at=now)
         .execution_options(synchronize_session=False)
-    ).rowcount == 1
+    )) == 1
     if not won:
         db.session.rollback()
         raise SeatError(ACCEPT_LOST)
@@ -425,6 +413,8 @@ def accept(token: str, user: User) -> Seat:
 
 def seat_entitlement(seat: Seat, now: datetime) -> None:
     """The access a seat gives from ``now`` until its licence ends (no commit; for the demo loader). Billing writes it,
-    under the holder's lock (``billing.access.grant_seat_access``)."""
+    under the holder's lock (``billing.access.grant_seat_access``). Only an accepted seat has a member to give it to."""
+    if seat.user_id is None:
+        raise ValueError(f"Seat {seat.id} has not been accepted: it gives no access yet.")
     grant_seat_access(seat.user_id, seat.licence.module_id, until=seat.licence.valid_until,
                       source_ref=seat.entitlement_ref, now=now)

@@ -5,17 +5,22 @@ that is not theirs. Only the organisation's admins invite, revoke and resend.
 """
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
-from wtforms import SelectChoice
+from wtforms import Field
+from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  # new in WTForms 3.3, after the stubs
 
 from coursesite.accounts.models import User
 from coursesite.accounts.tokens import TokenError
 from coursesite.models_base import utcnow
 from coursesite.organizations import lists, services
 from coursesite.organizations.forms import AcceptForm, InviteForm, RenameForm, SeatActionForm, UploadForm
-from coursesite.organizations.lists import ListRefused
-from coursesite.organizations.models import Seat
+from coursesite.organizations.lists import Invitee, ListRefused
+from coursesite.organizations.models import Organization, Seat, SeatLicence
 from coursesite.organizations.services import InviteOutcome, OrganizationAccess, SeatError
 from coursesite.permissions import Right, has_right, login_required, public
 
@@ -25,13 +30,7 @@ bp = Blueprint("organizations", __name__, url_prefix="/organizations")
 ORGANIZATION = "<int(max=2147483647):organization_id>"
 SEAT = "<int(max=2147483647):seat_id>"
 MAX_NOTES_SHOWN = 10
-
-
-@bp.after_request
-def never_cache(response: Response) -> Response:
-    """Dashboards list people's addresses and invitation pages carry tokens: no cache may keep them."""
-    response.headers["Cache-Control"] = "no-store"
-    return response
+LicenceForm = TypeVar("LicenceForm", InviteForm, UploadForm)
 
 
 @bp.app_template_global()
@@ -64,7 +63,7 @@ def _managed(organization_id: int) -> OrganizationAccess:
     return access
 
 
-def _with_licences(form, licences):
+def _with_licences(form: LicenceForm, licences: Sequence[SeatLicence]) -> LicenceForm:
     form.licence.choices = [
         SelectChoice(licence.id, f"{licence.module.title}, until {licence.valid_until.strftime('%-d %B %Y')}")
         for licence in licences
@@ -74,7 +73,7 @@ def _with_licences(form, licences):
 
 def _render_dashboard(access: OrganizationAccess, *, invite_form: InviteForm | None = None,
                       upload_form: UploadForm | None = None, rename_form: RenameForm | None = None,
-                      status: int = 200):
+                      status: int = 200) -> tuple[str, int]:
     organization = access.organization
     summaries = services.dashboard(organization)
     licences = [summary.licence for summary in summaries if summary.open] if access.can_manage else []
@@ -90,15 +89,15 @@ def _render_dashboard(access: OrganizationAccess, *, invite_form: InviteForm | N
 
 @bp.get("")
 @login_required
-def index():
+def index() -> ResponseReturnValue:
+    everyone = services.all_organizations() if has_right(current_user, Right.MANAGE_ORGANIZATIONS) else []
     return render_template("organizations/index.html", memberships=services.memberships_of(current_user),
-                           seats=services.seats_of(current_user),
-                           everyone=services.all_organizations() if has_right(current_user, Right.MANAGE_ORGANIZATIONS) else [])
+                           seats=services.seats_of(current_user), everyone=everyone)
 
 
 @bp.get(f"/{ORGANIZATION}")
 @login_required
-def dashboard(organization_id: int):
+def dashboard(organization_id: int) -> ResponseReturnValue:
     return _render_dashboard(_visible(organization_id))
 
 
@@ -113,20 +112,19 @@ def _report(outcome: InviteOutcome) -> None:
         flash(note, "info")
     if len(outcome.notes) > MAX_NOTES_SHOWN:
         flash(f"… and {len(outcome.notes) - MAX_NOTES_SHOWN} more addresses already invited or listed twice.", "info")
-    if outcome.unsent:
-        flash(f"{outcome.unsent} invitation(s) could not be mailed just now; use \"Send again\" later.", "error")
 
 
-def _invite_from(access: OrganizationAccess, form, field, read):
+def _invite_from(access: OrganizationAccess, form: InviteForm | UploadForm, field: Field,
+                 read: Callable[[Any], list[Invitee]]) -> ResponseReturnValue | None:
     """Validate ``form``, read its list from ``field`` with ``read``, invite; None (the caller shows the dashboard
     again, with the errors on ``field``) otherwise."""
     if form.validate_on_submit():
         try:
             outcome = services.invite(access.organization, form.licence.data, read(field.data), current_user)
         except ListRefused as refused:
-            field.errors.extend(refused.messages)
+            field.errors = [*field.errors, *refused.messages]
         except SeatError as error:
-            field.errors.append(str(error))
+            field.errors = [*field.errors, str(error)]
         else:
             _report(outcome)
             return redirect(url_for("organizations.dashboard", organization_id=access.organization.id))
@@ -135,7 +133,7 @@ def _invite_from(access: OrganizationAccess, form, field, read):
 
 @bp.post(f"/{ORGANIZATION}/invite")
 @login_required
-def invite(organization_id: int):
+def invite(organization_id: int) -> ResponseReturnValue:
     access = _managed(organization_id)
     form = _with_licences(InviteForm(), services.current_licences(access.organization))
     done = _invite_from(access, form, form.addresses, lists.read_address_list)
@@ -144,7 +142,7 @@ def invite(organization_id: int):
 
 @bp.post(f"/{ORGANIZATION}/upload")
 @login_required
-def upload(organization_id: int):
+def upload(organization_id: int) -> ResponseReturnValue:
     access = _managed(organization_id)
     form = _with_licences(UploadForm(), services.current_licences(access.organization))
     done = _invite_from(access, form, form.file,
@@ -154,14 +152,14 @@ def upload(organization_id: int):
 
 @bp.post(f"/{ORGANIZATION}/name")
 @login_required
-def rename(organization_id: int):
+def rename(organization_id: int) -> ResponseReturnValue:
     access = _managed(organization_id)
     form = RenameForm()
     if form.validate_on_submit():
         try:
-            services.rename(access.organization, form.name.data, current_user)
+            services.rename(access.organization, form.name.data or "", current_user)
         except SeatError as error:
-            form.name.errors.append(str(error))
+            form.name.errors = [*form.name.errors, str(error)]
         else:
             flash("The organisation's name is saved.", "success")
             return redirect(url_for("organizations.dashboard", organization_id=organization_id))
@@ -176,7 +174,8 @@ def _managed_seat(organization_id: int, seat_id: int) -> tuple[OrganizationAcces
     return access, seat
 
 
-def _seat_action(organization_id: int, seat_id: int, action, done: str):
+def _seat_action(organization_id: int, seat_id: int, action: Callable[[Organization, Seat, User], None],
+                 done: str) -> ResponseReturnValue:
     access, seat = _managed_seat(organization_id, seat_id)
     if not SeatActionForm().validate_on_submit():
         abort(400)
@@ -191,7 +190,7 @@ def _seat_action(organization_id: int, seat_id: int, action, done: str):
 
 @bp.route(f"/{ORGANIZATION}/seats/{SEAT}/revoke", methods=["GET", "POST"])
 @login_required
-def revoke(organization_id: int, seat_id: int):
+def revoke(organization_id: int, seat_id: int) -> ResponseReturnValue:
     """GET: revoking's second step, with no JavaScript needed: who loses which seat, and a form that POSTs here.
     POST (from that form): revoke."""
     if request.method == "POST":
@@ -207,13 +206,13 @@ def revoke(organization_id: int, seat_id: int):
 
 @bp.post(f"/{ORGANIZATION}/seats/{SEAT}/resend")
 @login_required
-def resend(organization_id: int, seat_id: int):
+def resend(organization_id: int, seat_id: int) -> ResponseReturnValue:
     return _seat_action(organization_id, seat_id, services.resend, "The invitation to {email} was sent again.")
 
 
 @bp.route("/invitations/<token>", methods=["GET", "POST"])
 @public  # the token in the link decides; the page asks visitors to log in or register
-def invitation(token: str):
+def invitation(token: str) -> ResponseReturnValue:
     """GET: what the invitation offers; POST (logged in with the invited address): take the seat."""
     try:
         seat = services.seat_for_token(token)

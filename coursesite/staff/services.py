@@ -8,11 +8,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from coursesite.accounts.addresses import stored_form, user_by_email
-from coursesite.accounts.audit import AuditFilters
+from coursesite.accounts.audit import AuditFilters, record
 from coursesite.accounts.models import User
 from coursesite.billing.grants import entitlements_of
 from coursesite.billing.models import Entitlement
 from coursesite.catalog.services import all_modules
+from coursesite.extensions import db
+from coursesite.jobs import outbox
 from coursesite.staff.forms import AuditFilterForm
 
 
@@ -40,3 +42,12 @@ def audit_filters(form: AuditFilterForm) -> AuditFilters:
     target = (form.target.data or "").strip()
     return AuditFilters(form.action.data or "", form.actor.data or "", form.date_from.data, form.date_to.data,
                         stored_form(target) if "@" in target else target)
+
+
+def retry_failed_jobs(actor: User, job_ids: list[int] | None) -> int:
+    """Run failed jobs again (those of ``job_ids``, or all), each retry on the audit log; how many were retried."""
+    retried = outbox.retry(job_ids)
+    for job in retried:
+        record(actor, "jobs.retried", job, kind=job.kind)
+    db.session.commit()
+    return len(retried)

@@ -1,24 +1,20 @@
-"""Staff pages under ``/staff``: granting and revoking access (``grant_access``), the audit log (``view_audit``)."""
+"""Staff pages under ``/staff``: granting and revoking access (``grant_access``), the audit log (``view_audit``),
+failed background jobs (``manage_jobs``)."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from coursesite.accounts.audit import AUDIT_MAX_PAGE, AuditFilters, audit_actions, audit_events
 from coursesite.accounts.models import User
 from coursesite.billing import grants
+from coursesite.jobs import outbox
 from coursesite.permissions import Right, has_right, requires_right
 from coursesite.staff import services
 from coursesite.staff.forms import AuditFilterForm, GrantForm, RevokeForm
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
-
-
-@bp.after_request
-def never_cache(response: Response) -> Response:
-    """Staff pages show learners' personal data: no cache (shared or private) may keep them."""
-    response.headers["Cache-Control"] = "no-store"
-    return response
 
 
 def staff_landing_page(user: User) -> str | None:
@@ -35,7 +31,7 @@ def staff_landing_page(user: User) -> str | None:
 
 @bp.route("/access", methods=["GET", "POST"])
 @requires_right(Right.GRANT_ACCESS)
-def access():
+def access() -> ResponseReturnValue:
     form = GrantForm()
     form.module.choices = services.module_choices()
     if form.validate_on_submit():
@@ -54,7 +50,7 @@ def access():
 
 @bp.post("/access/revoke")
 @requires_right(Right.GRANT_ACCESS)
-def revoke():
+def revoke() -> ResponseReturnValue:
     form = RevokeForm()
     if not form.validate_on_submit():
         abort(400)
@@ -70,7 +66,7 @@ def revoke():
 
 @bp.get("/audit")
 @requires_right(Right.VIEW_AUDIT)
-def audit_log():
+def audit_log() -> ResponseReturnValue:
     form = AuditFilterForm(request.args)
     form.action.choices = [("", "Any action")] + [(action, action) for action in audit_actions()]
     filters = services.audit_filters(form) if form.validate() else AuditFilters()
@@ -83,3 +79,25 @@ def audit_log():
                      f"{events.pages} page{'s' if events.pages != 1 else ''}.")
     query = {key: value for key, value in request.args.items() if key != "page" and value}
     return render_template("staff/audit.html", form=form, events=events, query=query, page_note=page_note)
+
+
+# /staff/jobs ----------------------------------------------------------------------------------------------------------
+
+@bp.get("/jobs")
+@requires_right(Right.MANAGE_JOBS)
+def jobs() -> ResponseReturnValue:
+    """The background jobs that failed for good (after every retry), to run again once the cause is mended."""
+    return render_template("staff/jobs.html", failed=outbox.failed_jobs(), counts=outbox.status_counts())
+
+
+@bp.post("/jobs/retry")
+@requires_right(Right.MANAGE_JOBS)
+def retry_jobs() -> ResponseReturnValue:
+    """``job=<id>`` retries one failed job, ``all=1`` every one."""
+    job_id = request.form.get("job", type=int)
+    if job_id is None and request.form.get("all") != "1":
+        abort(400)
+    retried = services.retry_failed_jobs(current_user, None if job_id is None else [job_id])
+    flash(f"{retried} job(s) queued again." if retried else "No failed job to retry (already retried?).",
+          "success" if retried else "info")
+    return redirect(url_for("staff.jobs"))

@@ -1,7 +1,7 @@
 """The append-only audit log: ``record`` and the staff page with filters and pagination."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 import sqlalchemy as sa
@@ -61,12 +61,12 @@ def test_audit_events_cannot_be_changed_or_removed(app, user):
 def seed(user, admin) -> None:
     db.session.add_all([
         AuditEvent(actor=user, action="account.login", target=f"users:{user.id}", details={},
-                   at=datetime(2026, 3, 1, 9, 0, tzinfo=timezone.utc)),
+                   at=datetime(2026, 3, 1, 9, 0, tzinfo=UTC)),
         AuditEvent(actor=admin, action="account.role_changed", target=f"users:{user.id}",
                    details={"previous": "learner", "role": "editor"},
-                   at=datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)),
+                   at=datetime(2026, 3, 2, 9, 0, tzinfo=UTC)),
         AuditEvent(actor=None, action="account.login_failed", target="", details={"reason": "unknown email"},
-                   at=datetime(2026, 3, 3, 23, 59, tzinfo=timezone.utc)),
+                   at=datetime(2026, 3, 3, 23, 59, tzinfo=UTC)),
     ])
     db.session.commit()
 
@@ -96,7 +96,7 @@ def test_the_staff_page_filters_by_action_actor_and_dates(client, user, admin):
     assert '<option selected value="account.role_changed">' in listed(client, "action=account.role_changed")
 
 
-@pytest.mark.parametrize("query, message", [
+@pytest.mark.parametrize(("query", "message"), [
     ("date_from=2026-13-45", "Not a valid date value."),
     ("date_from=2026-03-03&date_to=2026-03-01", "The end date comes before the start date."),
     ("actor=" + "x" * 300, "Field cannot be longer than 254 characters"),

@@ -8,6 +8,7 @@ from email.headerregistry import Address
 import pytest
 
 from coursesite import mail
+from coursesite.extensions import db
 from tests.factories import ZOE
 
 
@@ -18,6 +19,8 @@ class Person:
 def test_send_delivers_a_text_and_an_html_part_over_smtp(app, mailbox):
     to = Address(display_name=ZOE, addr_spec="zoe@example.org")
     mail.send(to, f"Bonjour {ZOE}", "password_changed", user=Person(), reset_url="https://example.org/reset")
+    assert mailbox.received == [], "the message goes with the caller's commit"
+    db.session.commit()
     (received,) = mailbox.received
     assert received.envelope_to == ["zoe@example.org"]
     assert received.subject == f"Bonjour {ZOE}"
@@ -56,6 +59,7 @@ def test_development_keeps_every_message_in_the_outbox_and_the_log(app, mailbox,
     with caplog.at_level(logging.INFO, logger=app.logger.name):
         mail.send("ada@example.org", "Confirm your email address", "confirm_email", user=Person(),
                   confirm_url="http://127.0.0.1:5000/auth/confirm/abc", valid_for="3 days")
+        db.session.commit()
     (saved,) = (tmp_path / "outbox").glob("*-confirm_email.eml")
     message = message_from_bytes(saved.read_bytes(), policy=policy.default)
     assert message["Subject"] == "Confirm your email address"
@@ -83,6 +87,7 @@ def test_the_outbox_keeps_each_mail_decoded_so_its_links_copy_whole(app, tmp_pat
     with caplog.at_level(logging.INFO, logger=app.logger.name):
         mail.send("ada@example.org", "Confirm your email address", "confirm_email", user=Person(),
                   confirm_url=long_link, valid_for="3 days")
+        db.session.commit()
     (saved,) = (tmp_path / "outbox").glob("*-confirm_email.eml")
     assert long_link not in saved.read_text(), "the .eml itself is quoted-printable"
     assert long_link in saved.with_suffix(".txt").read_text(encoding="utf-8")

@@ -9,6 +9,7 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
 
 from coursesite import mail
+from coursesite.extensions import db
 from tests.mail_sink import MailSink, free_port
 
 
@@ -48,6 +49,7 @@ def test_mail_goes_over_starttls_with_a_login(app, certificate, monkeypatch):
         app.config.update(sink.settings, MAIL_USE_STARTTLS=True, MAIL_USERNAME="mailer", MAIL_PASSWORD="s3cret")
         mail.send("ada@example.org", "Over TLS", "password_changed", user=Person(),
                   reset_url="https://example.org/reset")
+        db.session.commit()
     finally:
         sink.stop()
     assert [received.subject for received in sink.to("ada@example.org")] == ["Over TLS"]

@@ -30,7 +30,7 @@ def choose(client, path: str, password: str = NEW_PASSWORD):
     return post_form(client, path, {"password": password, "password_repeat": password})
 
 
-@pytest.mark.parametrize("password, accepted", [
+@pytest.mark.parametrize(("password", "accepted"), [
     ("lantern orchard violet 42", True),
     ("Zoë Łukasiewicz Ōtsuka 1", True),
     ("short", False),

@@ -139,7 +139,37 @@ def test_the_current_password_limit_is_twenty_an_hour(limited_app, user, monkeyp
     now = time.time()
     statuses = []
     for minute in range(5):  # five a minute for five minutes: the hourly budget runs out on the 21st
-        monkeypatch.setattr(time, "time", lambda: now + 61 * minute)
+        monkeypatch.setattr(time, "time", lambda minute=minute: now + 61 * minute)
         statuses += [post_account_form(client, "/account/email", reauth_forms("wrong")[1][1]).status_code
                      for _ in range(5)]
     assert statuses == [200] * 20 + [429] * 5
+
+
+def test_strangers_guessing_an_account_do_not_lock_out_a_device_that_logged_in_before(limited_app, user):
+    """OWASP's device cookies: the per-account limit stops strangers, not the browser the owner logged in with."""
+    owner = client_from(limited_app, "198.51.100.50")
+    assert post_form(owner, "/auth/login", {"email": user.email, "password": PASSWORD}).status_code == 302
+    owner.post("/auth/logout", data={"csrf_token": csrf_token(owner, "/catalog")})
+    strangers = [post_form(client_from(limited_app, f"198.51.100.{n}"), "/auth/login",
+                           {"email": user.email, "password": "wrong password!"}).status_code for n in range(60, 65)]
+    assert strangers == [200] * 4 + [429]  # the owner's first login, from a device not yet known, counted too
+    assert post_form(owner, "/auth/login", {"email": user.email, "password": PASSWORD}).status_code == 302
+    # The cookie names the account it logged in to: another account typed on that browser meets its own limit.
+    forged = client_from(limited_app, "198.51.100.51")
+    forged.set_cookie("known_device", owner.get_cookie("known_device").value[:-2] + "xx")
+    assert post_form(forged, "/auth/login", {"email": user.email, "password": PASSWORD}).status_code == 429
+
+
+def test_a_known_device_has_a_higher_limit_of_its_own(limited_app, user):
+    owner = client_from(limited_app, "198.51.100.70")
+    assert post_form(owner, "/auth/login", {"email": user.email, "password": PASSWORD}).status_code == 302
+    owner.post("/auth/logout", data={"csrf_token": csrf_token(owner, "/catalog")})
+    cookie = owner.get_cookie("known_device")
+    assert cookie.http_only and cookie.same_site == "Lax" and cookie.expires.year > 2025
+    statuses = []
+    for n in range(21):
+        device = client_from(limited_app, f"198.51.101.{n}")  # a laptop moving between networks
+        device.set_cookie("known_device", cookie.value)
+        statuses.append(post_form(device, "/auth/login", {"email": user.email, "password": "wrong password!"}
+                                  ).status_code)
+    assert statuses == [200] * 20 + [429]

@@ -124,7 +124,7 @@ def test_registering_an_existing_address_in_other_case_mails_its_owner_and_revea
     assert not [m for m in mailbox.to("zoe@example.org") if "Confirm" in m.subject]
 
 
-@pytest.mark.parametrize("changes, message", [
+@pytest.mark.parametrize(("changes", "message"), [
     ({"email": "not-an-email"}, "Enter a valid email address"),
     ({"email": "a" * 250 + "@example.org"}, "Field cannot be longer than 254 characters"),
     ({"email": "zoë@example.org"}, "Enter a valid email address"),
@@ -140,8 +140,8 @@ def test_registering_an_existing_address_in_other_case_mails_its_owner_and_revea
     ({"full_name": "Zoë\u202aŌtsuka"}, "invisible or control characters"),
     ({"full_name": "Zoë\u2066Ōtsuka\u2069"}, "invisible or control characters"),
     ({"full_name": "Zoë\ufeffŌtsuka"}, "invisible or control characters"),
-    ({"full_name": "\u0958" * 120}, "Field cannot be longer than 120 characters: in the standard Unicode form we "
-                                     "store, this text has 240."),
+    ({"full_name": "\u0958" * 120}, ("Field cannot be longer than 120 characters: in the standard Unicode form we "
+                                      "store, this text has 240.")),
     ({"profession": "\u0958" * 80}, "Field cannot be longer than 80 characters"),
     ({"licence_number": "\u0958" * 40}, "Field cannot be longer than 40 characters"),
     ({"profession": ""}, "Enter your profession"),

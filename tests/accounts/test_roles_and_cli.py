@@ -34,7 +34,7 @@ def test_create_admin_prompts_for_the_password_twice(runner):
     assert db.session.scalar(select(User.full_name).where(User.role == "admin")) == "Administrator"
 
 
-@pytest.mark.parametrize("arguments, password, message", [
+@pytest.mark.parametrize(("arguments", "password", "message"), [
     (["not-an-email"], PASSWORD, "Enter a valid email address"),
     (["root@example.org"], "password1234", "most commonly used passwords"),
     (["root@example.org"], "short", "Use at least 12 characters"),

@@ -1,15 +1,21 @@
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
 from coursesite.billing.access import (
-    access_ends, access_windows, can_watch, grant_entitlement, has_access, revoke_entitlement, revoke_source,
+    access_ends,
+    access_windows,
+    can_watch,
+    grant_entitlement,
+    has_access,
+    revoke_entitlement,
+    revoke_source,
 )
 from coursesite.catalog.models import Lecture
 from coursesite.extensions import db
 from tests.factories import make_user, module_id
 
-NOW = datetime(2026, 11, 22, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
 
 
 def test_no_entitlement_no_access(app, sample_module):

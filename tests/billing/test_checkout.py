@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from coursesite.billing.access import has_access
 from coursesite.billing.models import Order, PriceTier
 from coursesite.extensions import db
-from tests.factories import make_user, module_id
+from tests.factories import grant_access, make_user, module_id
 from tests.support import BUY_PAGE, buy, csrf_token, login_as, make_app, only_order
 
 
@@ -128,8 +128,8 @@ def test_checkout_needs_csrf_and_a_login(app, client, learner_client, stub, samp
 
 
 @pytest.mark.parametrize(("status", "message"), [
-    (402, "The payment service refused to start this payment. Please try again later, or contact us if it keeps "
-          "happening. You have not been charged."),
+    (402, ("The payment service refused to start this payment. Please try again later, or contact us if it keeps "
+           "happening. You have not been charged.")),
     (429, "The payment service is busy right now. Please try again in a minute. You have not been charged."),
     (500, "The payment service could not handle the request. Please try again later. You have not been charged."),
 ])
@@ -162,8 +162,14 @@ def test_stripe_unreachable_leaves_no_order(app, learner_client, stub, sample_mo
 
 def test_pricing_box_buy_forms_lead_to_the_checkout_page(app, learner, sample_module):
     page = app.test_client().get("/modules/sample-module").get_data(as_text=True)
-    for tier in ("self_funded", "org_funded", "institutional", "teaching", "certificate"):
+    for tier in ("self_funded", "org_funded", "institutional", "teaching"):
         assert f'method="get" action="/checkout/sample-module/{tier}"' in page
+    # The certificate alone goes with access (the checkout refuses it otherwise): its form is for holders of access.
+    assert 'action="/checkout/sample-module/certificate"' not in page
+    holder = make_user("holder@example.org")
+    grant_access(holder)
+    held = login_as(app, holder).get("/modules/sample-module").get_data(as_text=True)
+    assert 'method="get" action="/checkout/sample-module/certificate"' in held
     assert 'id="institutional-quantity" name="quantity" type="number"' in page and 'min="4"' in page
     assert 'id="teaching-quantity"' in page and 'min="10"' in page and 'max="1000"' in page
     assert '<label for="self_funded-certificate">Add the test and certificate ($50)</label>' in page

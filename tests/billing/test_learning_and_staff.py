@@ -44,7 +44,8 @@ def test_cli_refuses_unknown_people_modules_and_day_counts(runner, sample_module
     assert runner.invoke(args=["billing", "grant", "nobody@example.org", "sample-module"]).exit_code == 1
     make_user("someone@example.org")
     assert runner.invoke(args=["billing", "grant", "someone@example.org", "nope"]).exit_code == 1
-    assert runner.invoke(args=["billing", "grant", "someone@example.org", "sample-module", "--days", "0"]).exit_code == 2
+    zero_days = runner.invoke(args=["billing", "grant", "someone@example.org", "sample-module", "--days", "0"])
+    assert zero_days.exit_code == 2
     assert db.session.scalar(select(Entitlement)) is None
 
 

@@ -63,3 +63,13 @@ def page(browser):
     page = context.new_page()
     yield page
     context.close()
+
+
+SIZES = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
+
+
+@pytest.fixture(params=list(SIZES))
+def size(request, page) -> str:
+    """The test runs once at a desktop size and once at a phone's (390x844); the value names the size."""
+    page.set_viewport_size(SIZES[request.param])
+    return request.param

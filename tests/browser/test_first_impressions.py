@@ -11,14 +11,6 @@ from tests.factories import PASSWORD, make_licence, make_organisation, make_user
 
 pytestmark = pytest.mark.browser
 
-SIZES = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
-
-
-@pytest.fixture(params=list(SIZES))
-def size(request, page) -> str:
-    page.set_viewport_size(SIZES[request.param])
-    return request.param
-
 
 def log_in(page, live_server: str, email: str, landing: str) -> None:
     page.goto(live_server + "/auth/login")

@@ -59,7 +59,9 @@ def test_unknown_module_shows_friendly_404(page, live_server):
     assert serious_violations(page) == []
 
 
-@pytest.mark.parametrize("path", ["/", "/catalog", "/modules/sample-module", "/modules/sample-module/lectures/first-steps"])
+@pytest.mark.parametrize("path", [
+    "/", "/catalog", "/modules/sample-module", "/modules/sample-module/lectures/first-steps",
+])
 def test_pages_fit_a_phone_screen(browser, live_server, path):
     context = browser.new_context(viewport={"width": 375, "height": 740})
     page = context.new_page()

@@ -28,9 +28,10 @@ def snapshot() -> dict:
         "module": {c: getattr(module, c) for c in ("slug", "title", "subtitle", "summary", "ce_hours", "level",
                                                   "audience", "objectives", "approval_statement", "published")},
         "lectures": [
-            (l.position, l.slug, l.title, l.kind, l.summary, l.notes, l.duration_seconds, l.preview, l.media_path,
-             l.media_type, l.captions_path, l.slides_path, l.cues, [s.slug for s in l.speakers])
-            for l in module.lectures
+            (lecture.position, lecture.slug, lecture.title, lecture.kind, lecture.summary, lecture.notes,
+             lecture.duration_seconds, lecture.preview, lecture.media_path, lecture.media_type, lecture.captions_path,
+             lecture.slides_path, lecture.cues, [s.slug for s in lecture.speakers])
+            for lecture in module.lectures
         ],
         "speakers": sorted(
             (s.slug, s.name, s.credentials, s.title, s.bio, s.photo_path,
@@ -41,7 +42,8 @@ def snapshot() -> dict:
         "glossary": [(t.term, t.slug, t.definition, t.related) for t in module.glossary],
         "references": [(r.position, r.key, r.kind, r.authors, r.year, r.title, r.container, r.publisher, r.volume,
                         r.issue, r.pages, r.doi, r.url, r.seminal, r.annotation) for r in module.references],
-        "prices": sorted((t.code, t.unit_amount, t.min_quantity, t.grants) for t in db.session.scalars(select(PriceTier))),
+        "prices": sorted((t.code, t.unit_amount, t.min_quantity, t.grants)
+                         for t in db.session.scalars(select(PriceTier))),
         "quiz": (quiz.pass_percent, quiz.questions_per_attempt, quiz.max_attempts, quiz.time_limit_minutes),
         "questions": [(q.key, q.objective, q.prompt, q.explanation, q.active, [(c.text, c.correct) for c in q.choices])
                       for q in db.session.scalars(select(Question).order_by(Question.position))],
@@ -164,7 +166,8 @@ def _bad_related_term(root: Path) -> None:
 
 
 def _two_correct_choices(root: Path) -> None:
-    _replace(root / "sample-module" / "questions.yaml", "    - text: Neither", "    - text: Neither\n      correct: true")
+    _replace(root / "sample-module" / "questions.yaml", "    - text: Neither",
+             "    - text: Neither\n      correct: true")
 
 
 BROKEN = [
@@ -182,7 +185,7 @@ BROKEN = [
 ]
 
 
-@pytest.mark.parametrize("breakage, where, message", BROKEN, ids=[b[0].__name__.strip("_") for b in BROKEN])
+@pytest.mark.parametrize(("breakage", "where", "message"), BROKEN, ids=[b[0].__name__.strip("_") for b in BROKEN])
 def test_broken_content_is_rejected_with_file_field_and_line(app, runner, content_copy, breakage, where, message):
     assert import_content(FIXTURES / "content" / "sample-module").ok
     before = snapshot()
@@ -211,7 +214,7 @@ def test_a_failure_late_in_the_import_rolls_everything_back(app, content_copy, m
     monkeypatch.setitem(app.extensions, "content_sections", [app.extensions["content_sections"][0], broken_section])
     with pytest.raises(RuntimeError):
         import_content(content_copy / "sample-module")
-    assert row_counts() == {name: 0 for name in row_counts()}
+    assert row_counts() == dict.fromkeys(row_counts(), 0)
 
 
 def test_validate_warns_about_thin_question_bank_but_passes(runner):
@@ -270,7 +273,8 @@ def _voice_of_someone_else(root: Path) -> None:
 
 
 def _duplicate_front_matter_key(root: Path) -> None:
-    _replace(root / "sample-module" / "lectures" / "01-first-steps.md", "preview: true", "preview: true\nkind: interview")
+    _replace(root / "sample-module" / "lectures" / "01-first-steps.md", "preview: true",
+             "preview: true\nkind: interview")
 
 
 def _speakers_not_a_list(root: Path) -> None:
@@ -293,7 +297,8 @@ MORE_BROKEN = [
 ]
 
 
-@pytest.mark.parametrize("breakage, where, message", MORE_BROKEN, ids=[b[0].__name__.strip("_") for b in MORE_BROKEN])
+@pytest.mark.parametrize(("breakage", "where", "message"), MORE_BROKEN,
+                         ids=[b[0].__name__.strip("_") for b in MORE_BROKEN])
 def test_hostile_content_is_rejected_without_a_traceback(app, runner, content_copy, breakage, where, message, tmp_path):
     breakage(content_copy)
     result = runner.invoke(args=["content", "import", str(content_copy / "sample-module")])
@@ -301,7 +306,7 @@ def test_hostile_content_is_rejected_without_a_traceback(app, runner, content_co
     assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
     errors = [line for line in result.output.splitlines() if line.startswith("error:")]
     assert any(where in line and message in line for line in errors), result.output
-    assert row_counts() == {name: 0 for name in row_counts()}
+    assert row_counts() == dict.fromkeys(row_counts(), 0)
 
 
 def test_a_broken_speakers_file_is_reported_once_without_cascading_errors(runner, content_copy):

@@ -14,7 +14,7 @@ from tests.factories import grant_access, make_user
 from tests.support import login_as
 
 PUBLIC = {"public": True, "max-age": "86400"}
-PRIVATE = {"private": True, "max-age": "3600"}
+PRIVATE = {"no-store": True}  # paid content: no cache keeps it (coursesite.permissions)
 
 
 def cache_control(response) -> dict:
@@ -128,7 +128,7 @@ def test_x_accel_hands_stored_files_to_nginx_with_their_type_and_caching(x_accel
     assert cache_control(response) == PRIVATE
 
 
-def test_preview_files_are_public_and_gated_files_private(app, client, sample_module):
+def test_preview_files_are_public_and_gated_files_never_stored(app, client, sample_module):
     preview, locked = lecture("first-steps"), lecture("in-conversation")
     for path in (preview.media_path, preview.captions_path):
         response = client.get(f"/media/{path}")

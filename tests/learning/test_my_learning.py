@@ -1,4 +1,5 @@
-"""My learning: the modules a learner holds, with their access window and certificate, in a bounded number of queries."""
+"""My learning: the modules a learner holds, with their access window and certificate, in a bounded number of
+queries."""
 from __future__ import annotations
 
 from datetime import timedelta

@@ -79,7 +79,7 @@ def test_non_members_get_404_on_every_organisation_url(app, with_seat):
 
 def test_ids_too_large_for_the_database_are_404_not_500(app, buyer_client, with_seat):
     """SQLite cannot bind an int beyond 64 bits and PostgreSQL keys stop at 2**31 - 1: such ids are unknown ids."""
-    organization, _, seat = with_seat
+    organization, _, _ = with_seat
     for huge in ("2147483648", "9223372036854775808", "99999999999999999999"):
         assert buyer_client.get(f"/organizations/{huge}").status_code == 404
         for url in (f"/organizations/{huge}/invite", f"/organizations/{organization.id}/seats/{huge}/revoke",
@@ -95,7 +95,7 @@ def test_ids_too_large_for_the_database_are_404_not_500(app, buyer_client, with_
 
 
 def test_an_admin_cannot_touch_a_seat_of_another_organisation(app, buyer_client, with_seat, sample_module):
-    organization, _, seat = with_seat
+    _, _, seat = with_seat
     other_admin = make_user("other-admin@example.org")
     other_client = login_as(app, other_admin)
     from tests.support import pay_in_test_mode

@@ -102,7 +102,7 @@ def test_two_acceptances_at_once_grant_one_entitlement(app, invited, monkeypatch
 
     monkeypatch.setattr(services, "_pending", slow_read)
     responses = all_at_once(*[lambda client=client, token=token: client.post(path, data={"csrf_token": token})
-                              for client, token in zip(clients, tokens)])
+                              for client, token in zip(clients, tokens, strict=True)])
     statuses = sorted(response.status_code for response in responses)
     assert statuses == [302, 403], statuses
     refused = next(response for response in responses if response.status_code == 403)
@@ -147,7 +147,7 @@ def test_two_admins_inviting_at_once_never_exceed_the_seats(app, buyer_client, l
     responses = all_at_once(*[
         lambda client=client, token=token, addresses=addresses: client.post(
             url, data={"csrf_token": token, "licence": licence_id, "addresses": addresses})
-        for client, token, addresses in zip((buyer_client, other_client), tokens, lists)])
+        for client, token, addresses in zip((buyer_client, other_client), tokens, lists, strict=True)])
     statuses = sorted(response.status_code for response in responses)
     assert statuses == [302, 422], statuses
     refused = next(response for response in responses if response.status_code == 422)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import stripe
 from stripe.params.checkout import SessionCreateParams
@@ -20,7 +21,7 @@ from coursesite.billing.models import ADDRESS_FIELDS
 log = logging.getLogger(__name__)
 
 
-def _address(details: dict) -> dict:
+def _address(details: dict[str, Any]) -> dict[str, str]:
     address = (details or {}).get("address") or {}
     return {key: address[key] for key in ADDRESS_FIELDS if address.get(key)}
 
@@ -111,7 +112,7 @@ class StripeGateway:
                        status=dispute.get("status") or "", reason=dispute.get("reason") or "")
 
     @staticmethod
-    def _session(session: dict) -> CheckoutSession:
+    def _session(session: dict[str, Any]) -> CheckoutSession:
         details = session.get("customer_details") or {}
         line_items = (session.get("line_items") or {}).get("data") or []
         return CheckoutSession(

@@ -57,7 +57,7 @@ class TestModeGateway:
         return db.session.get(TestModeSession, session_id)
 
     def pay(self, session_id: str, card_number: str, customer_name: str = "",
-            customer_address: dict | None = None) -> CheckoutSession:
+            customer_address: dict[str, str] | None = None) -> CheckoutSession:
         """Charge the test card: 4242… pays, 4000 0000 0000 0002 is declined, like Stripe's test cards."""
         if card_number == TEST_CARD_DECLINED:
             raise CardDeclined("Your card was declined. Try the test card 4242 4242 4242 4242.")

@@ -60,7 +60,7 @@ class CheckoutSession:
     amount_discount: int
     amount_total: int
     customer_name: str
-    customer_address: dict
+    customer_address: dict[str, str]
     lines: tuple[PaidLine, ...]
     # Where the buyer pays, while the session is open (None once it is complete or expired).
     url: str | None = None
