@@ -17,9 +17,9 @@ from flask_migrate import upgrade
 
 from coursesite import create_app
 from coursesite.extensions import db
-from tests.billing.stripe_stub import StripeStub
 from tests.clients import PRODUCTION_HOST, BehindTLSProxy
 from tests.mail_sink import MailSink
+from tests.stripe_stub import StripeStub
 from tests.support import FIXTURES, TEMPLATE_CODE, empty_all_tables, make_app
 
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "")
@@ -91,7 +91,7 @@ def run_due_jobs(app):
 
 @pytest.fixture(scope="session")
 def stripe_server():
-    """A Stripe-compatible stub on loopback, spoken to through the real SDK (see tests/billing/stripe_stub.py)."""
+    """A Stripe-compatible stub on loopback, spoken to through the real SDK (see tests/stripe_stub.py)."""
     server = StripeStub().start()
     yield server
     server.stop()

@@ -23,9 +23,9 @@ from coursesite.billing.models import Order
 from coursesite.caching import ContentRevision
 from coursesite.extensions import db
 from coursesite.organizations.models import Organization, Seat, SeatLicence
-from tests.billing.stripe_stub import WEBHOOK_SECRET, StripeStub
 from tests.clients import LoginClient
 from tests.factories import PASSWORD, SAMPLE_MODULE
+from tests.stripe_stub import WEBHOOK_SECRET, StripeStub
 
 FIXTURES = Path(__file__).parent / "fixtures"
 CSRF_INPUT = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')

@@ -33,6 +33,8 @@ log = logging.getLogger(__name__)
 
 Handler = Callable[[dict[str, Any]], None]
 HANDLERS: dict[str, Handler] = {}
+# Kinds whose payload is blanked once the job is done (it holds something no one should keep, say a password hash).
+FORGET_PAYLOAD_WHEN_DONE: set[str] = set()
 # The jobs added in a session's current transaction, inserted as it commits; then their keys, enqueued once it has.
 JOBS_TO_INSERT = "coursesite.jobs.jobs_to_insert"
 KEYS_TO_ENQUEUE = "coursesite.jobs.keys_to_enqueue"
@@ -45,11 +47,17 @@ MESSAGE_BATCH = 25
 LAST_ERROR_LENGTH = 2000
 
 
-def handles(kind: str) -> Callable[[Handler], Handler]:
-    """Register the function that does the work of jobs of ``kind`` (its ``payload`` is JSON data)."""
+def handles(kind: str, *, forget_payload_when_done: bool = False) -> Callable[[Handler], Handler]:
+    """Register the function that does the work of jobs of ``kind`` (its ``payload`` is JSON data).
+
+    The handler runs in an app context of its own, so ``db.session`` is a session of its own: it commits its work
+    (and its mails) itself, and whatever it leaves uncommitted is rolled back. With ``forget_payload_when_done`` the
+    row's payload is blanked as the job is marked done (a failed job keeps it, for a retry)."""
 
     def register(handler: Handler) -> Handler:
         HANDLERS[kind] = handler
+        if forget_payload_when_done:
+            FORGET_PAYLOAD_WHEN_DONE.add(kind)
         return handler
 
     return register
@@ -133,7 +141,9 @@ def run_jobs(keys: list[str]) -> None:
 def run(key: str) -> str:
     """Run the job ``key`` if it is pending and due; its new status, or ``"skipped"`` when it was not ours to run.
 
-    The job runs in a session of its own: in immediate mode the caller's session is in the middle of its commit.
+    The job's row is kept in a session of its own, and its handler runs in a fresh app context (a fresh
+    ``db.session``): in immediate mode this runs inside the caller's ``after_commit`` hook, where the caller's session
+    is still committing and refuses SQL; under a consumer it keeps one job's session state from the next one's.
     """
     with Session(db.engine, expire_on_commit=False) as session:
         now = utcnow()
@@ -149,7 +159,8 @@ def run(key: str) -> str:
         with request_id_bound(job.request_id):
             try:
                 handler = HANDLERS[job.kind]
-                handler(job.payload)
+                with current_app.app_context():
+                    handler(job.payload)
             except Exception as error:
                 log.exception("Job %s (%s, %s) failed on attempt %s", job.id, job.kind, job.label, job.attempts)
                 retry_in = _record_failure(job, error)
@@ -160,6 +171,8 @@ def run(key: str) -> str:
             job.status = "done"
             job.finished_at = utcnow()
             job.last_error = None
+            if job.kind in FORGET_PAYLOAD_WHEN_DONE:
+                job.payload = {}
             session.commit()
             log.info("Job %s (%s, %s) done", job.id, job.kind, job.label)
             return job.status

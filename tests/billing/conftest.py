@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from coursesite.accounts.models import User
-from tests.billing.stripe_stub import SECRET_KEY, WEBHOOK_SECRET
 from tests.factories import make_user
+from tests.stripe_stub import SECRET_KEY, WEBHOOK_SECRET
 from tests.support import login_as
 
 

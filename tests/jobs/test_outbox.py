@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import select, update
 
 from coursesite import jobs, mail
+from coursesite.accounts.models import User
 from coursesite.extensions import db
 from coursesite.jobs import outbox
 from coursesite.jobs.models import Job
@@ -151,6 +152,27 @@ def test_a_job_that_raises_is_recorded_and_retried_never_dropped(app, run_due_jo
         assert only_job().last_error == f"RuntimeError: boom {len(calls)}"
     finally:
         del outbox.HANDLERS["test-boom"]
+
+
+def test_a_job_that_writes_rows_and_mails_through_db_session_works_in_immediate_mode(app, mailbox):
+    """Immediate mode runs a job inside the enqueuing session's commit: the handler gets a session of its own."""
+
+    @jobs.handles("test-writer", forget_payload_when_done=True)
+    def writer(payload: dict) -> None:
+        user = make_user(payload["email"])
+        mail.send(user.email, "Written by a job", "password_changed", user=user, reset_url="http://x/")
+        db.session.commit()
+
+    try:
+        jobs.enqueue("test-writer", {"email": "written@example.org"}, label="a job that writes")
+        db.session.commit()
+        writer_job = db.session.scalar(select(Job).where(Job.kind == "test-writer"))
+        assert (writer_job.status, writer_job.last_error, writer_job.payload) == ("done", None, {})
+        assert db.session.scalar(select(User.email).where(User.email == "written@example.org"))
+        assert mailbox.last_to("written@example.org").subject == "Written by a job"
+    finally:
+        del outbox.HANDLERS["test-writer"]
+        outbox.FORGET_PAYLOAD_WHEN_DONE.discard("test-writer")
 
 
 def test_a_job_of_an_unknown_kind_is_recorded_as_failing(app):

@@ -8,13 +8,8 @@ from coursesite.billing.access import grant_entitlement
 from coursesite.extensions import db
 from coursesite.learning.overview import learning_overview
 from coursesite.models_base import utcnow
-from tests.clients import LoginClient
 from tests.factories import make_module, make_user, module_id
-
-
-def logged_in(app, user):
-    app.test_client_class = LoginClient
-    return app.test_client(user=user)
+from tests.support import login_as
 
 
 def test_my_learning_shows_the_access_window_and_days_left(app, sample_module):
@@ -22,7 +17,7 @@ def test_my_learning_shows_the_access_window_and_days_left(app, sample_module):
     grant_entitlement(learner.id, module_id(), kind="access", days=40, source="grant",
                       now=utcnow() - timedelta(days=10))
     db.session.commit()
-    page = logged_in(app, learner).get("/learning").get_data(as_text=True)
+    page = login_as(app, learner).get("/learning").get_data(as_text=True)
     assert "A Sample Module" in page and "<strong>30 days left</strong>" in page
     assert "Start watching" in page and "Test and certificate: not bought yet." in page
 
@@ -32,7 +27,7 @@ def test_my_learning_lists_ended_access_with_a_renew_link(app, sample_module):
     grant_entitlement(learner.id, module_id(), kind="access", days=5, source="grant",
                       now=utcnow() - timedelta(days=30))
     db.session.commit()
-    page = logged_in(app, learner).get("/learning").get_data(as_text=True)
+    page = login_as(app, learner).get("/learning").get_data(as_text=True)
     assert "Access ended on" in page and "Renew" in page and "Start watching" not in page
 
 
@@ -66,7 +61,7 @@ def test_my_learning_needs_a_login(client):
 
 def test_my_learning_query_count_does_not_grow_with_modules(app, sample_module, count_queries):
     learner = make_user()
-    client = logged_in(app, learner)
+    client = login_as(app, learner)
 
     def queries() -> int:
         with count_queries() as counter:

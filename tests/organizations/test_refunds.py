@@ -9,10 +9,10 @@ from coursesite.accounts.models import AuditEvent
 from coursesite.billing.access import has_access
 from coursesite.extensions import db
 from coursesite.organizations.models import SeatLicence
-from tests.billing.stripe_stub import SECRET_KEY, WEBHOOK_SECRET
 from tests.billing.test_refunds import paid, refund
 from tests.factories import make_user, module_id
 from tests.organizations.test_invitations import accept_path
+from tests.stripe_stub import SECRET_KEY, WEBHOOK_SECRET
 from tests.support import invite, login_as, only, post_form, seats
 
 

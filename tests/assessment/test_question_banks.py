@@ -17,7 +17,7 @@ import yaml
 from coursesite.assessment.content import _read_questions
 from coursesite.catalog.content.yamlfields import Report
 
-CONTENT = Path(__file__).resolve().parent.parent / "content"
+CONTENT = Path(__file__).resolve().parents[2] / "content"
 BANKS = sorted(path.parent.name for path in CONTENT.glob("*/questions.yaml"))
 
 MAX_RANK_SHARE = 0.35        # no length rank of the correct option (1 = longest) above this share of questions
