@@ -84,6 +84,8 @@ class Config:
     JOBS_KEEP_DONE = timedelta(days=14)  # finished jobs (with a sent mail's copy) are deleted after this
     # Audit events keep the client's address this long, then lose it (the event itself stays).
     AUDIT_IP_RETENTION_DAYS = int(_env("AUDIT_IP_RETENTION_DAYS", "90"))
+    # An account whose address was never confirmed is deleted (as account deletion does) after this many days.
+    UNCONFIRMED_ACCOUNT_DAYS = int(_env("UNCONFIRMED_ACCOUNT_DAYS", "7"))
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"

@@ -1,10 +1,11 @@
 """Column and row helpers shared by every feature package's models."""
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
-from sqlalchemy import CursorResult, DateTime, Result, Table, select, text
+from sqlalchemy import CheckConstraint, CursorResult, DateTime, Result, Table, select, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from coursesite.extensions import Base, db
@@ -27,6 +28,12 @@ def utcnow() -> datetime:
 def as_utc(moment: datetime) -> datetime:
     """SQLite hands back naive datetimes; every datetime we store is UTC."""
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def one_of(column: str, values: Iterable[str]) -> CheckConstraint:
+    """The CHECK constraint that keeps ``column`` to ``values`` (a model's closed list of kinds, roles or statuses),
+    named after the column."""
+    return CheckConstraint(f"{column} IN {tuple(values)!r}", name=column)
 
 
 class TimestampMixin:

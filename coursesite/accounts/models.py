@@ -5,12 +5,12 @@ from datetime import datetime
 from typing import Any
 
 from flask_login import UserMixin
-from sqlalchemy import JSON, Boolean, CheckConstraint, DateTime, ForeignKey, String, event
+from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, String, event
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Mapped, Mapper, ORMExecuteState, Session, mapped_column, relationship, validates
 
 from coursesite.ip_addresses import IP_ADDRESS_MAX, ip_address_or_none
-from coursesite.models_base import Model, TimestampMixin, utcnow
+from coursesite.models_base import Model, TimestampMixin, one_of, utcnow
 from coursesite.permissions import ROLES
 from coursesite.text import EMAIL_MAX
 
@@ -24,7 +24,7 @@ USER_AGENT_MAX = 200
 
 class User(UserMixin, TimestampMixin, Model):
     __tablename__ = "users"
-    __table_args__ = (CheckConstraint(f"role IN {ROLES!r}", name="role"),)
+    __table_args__ = (one_of("role", ROLES),)
     id: Mapped[int] = mapped_column(primary_key=True)
     # Stored lower-cased (see text.normalise_email), so unique means case-insensitively unique.
     email: Mapped[str] = mapped_column(String(EMAIL_MAX), unique=True)

@@ -99,12 +99,19 @@ def delete_account(user: User, password: str) -> None:
     if is_staff(user):
         raise AccountError("Staff accounts cannot be deleted here. Ask an administrator to make yours a learner "
                            "account first.")
+    erase_account(user)
+    record(user, "account.deleted", user)
+    db.session.commit()
+
+
+def erase_account(user: User) -> None:
+    """What deleting an account does, in the caller's transaction (no commit): every package erases its part, then
+    the account is anonymised. Also the end of an account whose address was never confirmed (accounts.registration).
+    """
     for part in account_data_parts():
         if part.erase is not None:
             part.erase(user)
     anonymise(user)
-    record(user, "account.deleted", user)
-    db.session.commit()
 
 
 def anonymise(user: User) -> None:

@@ -6,49 +6,81 @@ never announces a change that was not saved.
 """
 from __future__ import annotations
 
+from dataclasses import asdict
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from coursesite import mail
+from coursesite import jobs, mail
 from coursesite.accounts import passwords, tokens
 from coursesite.accounts.addresses import account_email, mail_to, send_already_registered, user_by_email
 from coursesite.accounts.audit import record
 from coursesite.accounts.models import User
+from coursesite.accounts.personal_data import erase_account
 from coursesite.accounts.profile import Profile
 from coursesite.accounts.tokens import CONFIRM_EMAIL, TokenError
 from coursesite.extensions import db
 from coursesite.models_base import utcnow
 
+REGISTER_OR_NOTIFY = "accounts.register_or_notify"
 
-def register(email: str, password: str, profile: Profile) -> User | None:
-    """Create an unconfirmed account and mail a confirmation link.
 
-    For an address that already has an account, mail that address instead and return None: the page answers the
-    same either way, so registration cannot be used to find out who has an account.
+def register(email: str, password: str, profile: Profile) -> None:
+    """Check the form, hash the password and enqueue one ``register_or_notify`` job; commits.
+
+    The request does exactly this whether or not the address has an account, and answers the same page: only the
+    job, later and elsewhere, looks the address up. So neither the page nor the time it takes tells who has an
+    account (bench/registration.py measures both paths).
     """
     email = account_email(email)
     passwords.require_acceptable_password(password, email)
     profile = profile.cleaned()
+    jobs.enqueue(REGISTER_OR_NOTIFY, {"email": email, "password_hash": passwords.hash_password(password),
+                                      "profile": asdict(profile)}, label=f"registration of {email}")
+    db.session.commit()
+
+
+@jobs.handles(REGISTER_OR_NOTIFY, forget_payload_when_done=True)
+def register_or_notify(payload: dict[str, Any]) -> None:
+    """The job of :func:`register`: a new address gets an unconfirmed account and a confirmation link; an address
+    with an account gets "you already have an account" (at most once an hour). Its payload holds the password's
+    hash, so the row forgets it once done (docs/jobs.md)."""
+    email = payload["email"]
     existing = user_by_email(email)
     if existing is not None:
-        passwords.spend_time_like_a_verification(password)
         send_already_registered(existing)
         db.session.commit()
-        return None
-    user = User(email=email, password_hash=passwords.hash_password(password))
-    profile.apply_to(user)
+        return
+    user = User(email=email, password_hash=payload["password_hash"])
+    Profile(**payload["profile"]).apply_to(user)
     try:
         db.session.add(user)
         record(user, "account.registered", user)  # flushes: the confirmation link needs the user's id
         send_confirmation(user)
         db.session.commit()
-    except IntegrityError:  # registered at the same moment by another request: answer as if it had come first
+    except IntegrityError:  # registered at the same moment by another job: answer as if that one had come first
         db.session.rollback()
         winner = user_by_email(email)
         if winner is not None:
             send_already_registered(winner)
             db.session.commit()
-        return None
-    return user
+
+
+def delete_unconfirmed(now: datetime, days: int) -> int:
+    """Accounts (of learners) whose address was not confirmed within ``days`` of registering are erased as account
+    deletion erases one (personal_data.erase_account: the row stays, anonymised, for the audit events naming it);
+    how many. Each probe of an unknown address on the registration form creates such an account."""
+    cutoff = now - timedelta(days=days)
+    expired = list(db.session.scalars(
+        select(User).where(User.confirmed_at.is_(None), User.deleted_at.is_(None), User.role == "learner",
+                           User.created_at < cutoff).order_by(User.id)))
+    for user in expired:
+        erase_account(user)
+        record(None, "account.expired_unconfirmed", user, days=days)
+    db.session.commit()
+    return len(expired)
 
 
 def send_confirmation(user: User) -> None:

@@ -64,6 +64,8 @@ class FulfilmentError(Exception):
 
 @dataclass(frozen=True)
 class EventRef:
+    """The Stripe event being handled: recorded with its effect, so a redelivered event changes nothing."""
+
     id: str
     type: str
 

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from coursesite.caching import CachedContent
 from coursesite.catalog.models import Module
-from coursesite.models_base import Model, TimestampMixin, utcnow
+from coursesite.models_base import Model, TimestampMixin, one_of, utcnow
 
 TIER_GRANTS = ("access", "certificate", "seats")
 
@@ -25,7 +25,7 @@ class PriceTier(CachedContent, TimestampMixin, Model):
         CheckConstraint("unit_amount >= 0", name="unit_amount"),
         CheckConstraint("min_quantity >= 1 AND max_quantity >= min_quantity", name="quantity"),
         CheckConstraint("access_days >= 1", name="access_days"),
-        CheckConstraint(f"grants IN {TIER_GRANTS!r}", name="grants"),
+        one_of("grants", TIER_GRANTS),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -64,8 +64,8 @@ class Entitlement(TimestampMixin, Model):
     __tablename__ = "entitlements"
     __table_args__ = (
         Index("ix_entitlements_lookup", "user_id", "module_id", "kind"),
-        CheckConstraint(f"kind IN {ENTITLEMENT_KINDS!r}", name="kind"),
-        CheckConstraint(f"source IN {ENTITLEMENT_SOURCES!r}", name="source"),
+        one_of("kind", ENTITLEMENT_KINDS),
+        one_of("source", ENTITLEMENT_SOURCES),
         CheckConstraint("valid_until >= valid_from", name="window"),
     )
 
@@ -99,7 +99,7 @@ class Order(TimestampMixin, Model):
     __tablename__ = "orders"
     __table_args__ = (
         Index("ix_orders_user_created", "user_id", "created_at"),
-        CheckConstraint(f"status IN {ORDER_STATUSES!r}", name="status"),
+        one_of("status", ORDER_STATUSES),
         CheckConstraint("amount_subtotal >= 0 AND amount_discount >= 0 AND amount_total >= 0 "
                         "AND amount_refunded >= 0", name="amounts"),
     )

@@ -6,7 +6,7 @@ from sqlalchemy import JSON, Boolean, CheckConstraint, Float, ForeignKey, Intege
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 from coursesite.caching import CachedContent
-from coursesite.models_base import Model, TimestampMixin
+from coursesite.models_base import Model, TimestampMixin, one_of
 
 LECTURE_KINDS = {
     "video_lecture": "Video lecture",
@@ -37,7 +37,7 @@ class ModulePart:
 class Module(CachedContent, TimestampMixin, Model):
     __tablename__ = "modules"
     __table_args__ = (
-        CheckConstraint(f"level IN {LEVELS!r}", name="level"),
+        one_of("level", LEVELS),
         CheckConstraint("ce_hours > 0", name="ce_hours"),
     )
 
@@ -128,7 +128,7 @@ class Lecture(ModulePart, CachedContent, TimestampMixin, Model):
     __tablename__ = "lectures"
     __table_args__ = (
         UniqueConstraint("module_id", "slug"),
-        CheckConstraint(f"kind IN {tuple(LECTURE_KINDS)!r}", name="kind"),
+        one_of("kind", LECTURE_KINDS),
         CheckConstraint("duration_seconds >= 0", name="duration_seconds"),
     )
 

@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import JSON, CheckConstraint, DateTime, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from coursesite.models_base import Model, utcnow
+from coursesite.models_base import Model, one_of, utcnow
 
 JOB_STATUSES = ("pending", "running", "done", "failed")
 
@@ -25,7 +25,7 @@ class Job(Model):
     __tablename__ = "jobs"
     __table_args__ = (
         Index("ix_jobs_status_run_after", "status", "run_after"),
-        CheckConstraint(f"status IN {JOB_STATUSES!r}", name="status"),
+        one_of("status", JOB_STATUSES),
         CheckConstraint("attempts >= 0", name="attempts"),
     )
 

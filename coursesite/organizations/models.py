@@ -13,7 +13,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from coursesite.accounts.models import FULL_NAME_MAX, User
 from coursesite.catalog.models import Module
-from coursesite.models_base import Model, TimestampMixin, utcnow
+from coursesite.models_base import Model, TimestampMixin, one_of, utcnow
 from coursesite.text import EMAIL_MAX
 
 ORGANIZATION_KINDS = ("institution", "teaching")
@@ -26,7 +26,7 @@ ORGANIZATION_NAME_MAX = 200
 
 class Organization(TimestampMixin, Model):
     __tablename__ = "organizations"
-    __table_args__ = (CheckConstraint(f"kind IN {ORGANIZATION_KINDS!r}", name="kind"),)
+    __table_args__ = (one_of("kind", ORGANIZATION_KINDS),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(ORGANIZATION_NAME_MAX))
@@ -52,7 +52,7 @@ class OrganizationMember(TimestampMixin, Model):
     __tablename__ = "organization_members"
     __table_args__ = (
         UniqueConstraint("organization_id", "user_id"),
-        CheckConstraint(f"role IN {MEMBER_ROLES!r}", name="role"),
+        one_of("role", MEMBER_ROLES),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -70,7 +70,7 @@ class SeatLicence(TimestampMixin, Model):
     __tablename__ = "seat_licences"
     __table_args__ = (
         CheckConstraint("seats >= 0", name="seats"),
-        CheckConstraint(f"source IN {LICENCE_SOURCES!r}", name="source"),
+        one_of("source", LICENCE_SOURCES),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -102,7 +102,7 @@ class Seat(TimestampMixin, Model):
     __tablename__ = "seats"
     __table_args__ = (
         UniqueConstraint("licence_id", "email"),
-        CheckConstraint(f"status IN {SEAT_STATUSES!r}", name="status"),
+        one_of("status", SEAT_STATUSES),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -38,12 +38,16 @@ class CheckoutRequest:
 
 @dataclass(frozen=True)
 class StartedCheckout:
+    """A checkout session the provider has opened: its id, and the page to send the buyer to."""
+
     session_id: str
     url: str
 
 
 @dataclass(frozen=True)
 class PaidLine:
+    """One line of a completed session as the provider reports it, to compare with what the order asked for."""
+
     quantity: int
     amount_total: int
 
