@@ -24,7 +24,8 @@ from tests.factories import make_user, module_id
 def test_every_scheduled_job_is_registered_with_the_queue(app):
     periodic = {task.__name__ for task in queue._registry._periodic_tasks}
     assert {"renewal_reminders_daily", "delete_stale_test_checkouts", "forget_old_audit_addresses",
-            "delete_dead_logins", "sweep_every_minute", "delete_finished_daily"} <= periodic
+            "delete_dead_logins", "delete_unconfirmed_accounts", "sweep_every_minute",
+            "delete_finished_daily"} <= periodic
 
 
 def test_renewal_reminders_run_daily_from_the_queue(app, mailbox, sample_module):
