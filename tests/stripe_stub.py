@@ -23,6 +23,17 @@ import stripe
 
 SECRET_KEY = "sk_test_stub"
 WEBHOOK_SECRET = "whsec_stub_secret"
+# The SDK's timeout against the stub: long enough that a busy CI machine never trips it by accident, short enough
+# that the fault tests (which stall the stub for STALL_PAST_TIMEOUT) stay quick.
+TIMEOUT_SECONDS = 2.0
+STALL_PAST_TIMEOUT = TIMEOUT_SECONDS + 1.0
+
+
+def app_settings(server_url: str) -> dict:
+    """The settings that point an app's Stripe gateway at the stub: its keys, its address, the timeout above and no
+    SDK retries (the fault tests see each failure once)."""
+    return {"STRIPE_SECRET_KEY": SECRET_KEY, "STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET, "STRIPE_API_BASE": server_url,
+            "STRIPE_TIMEOUT_SECONDS": TIMEOUT_SECONDS, "STRIPE_MAX_NETWORK_RETRIES": 0}
 
 ERROR_BODIES = {
     402: {"type": "card_error", "code": "card_declined", "message": "Your card was declined."},

@@ -7,15 +7,13 @@ import pytest
 
 from coursesite.accounts.models import User
 from tests.factories import make_user
-from tests.stripe_stub import SECRET_KEY, WEBHOOK_SECRET
+from tests.stripe_stub import app_settings
 from tests.support import login_as
 
 
 @pytest.fixture
 def app_overrides(stripe_server) -> dict:
-    # Short timeouts and no SDK retries keep the fault tests fast.
-    return {"STRIPE_SECRET_KEY": SECRET_KEY, "STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET,
-            "STRIPE_API_BASE": stripe_server.url, "STRIPE_TIMEOUT_SECONDS": 0.5, "STRIPE_MAX_NETWORK_RETRIES": 0}
+    return app_settings(stripe_server.url)
 
 
 @pytest.fixture

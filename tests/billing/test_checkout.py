@@ -8,6 +8,7 @@ from coursesite.billing.access import has_access
 from coursesite.billing.models import Order, PriceTier
 from coursesite.extensions import db
 from tests.factories import grant_access, make_user, module_id
+from tests.stripe_stub import STALL_PAST_TIMEOUT
 from tests.support import BUY_PAGE, buy, csrf_token, login_as, make_app, only_order
 
 
@@ -145,7 +146,7 @@ def test_stripe_errors_leave_no_order_and_say_so(learner_client, stub, sample_mo
 
 
 def test_stripe_timeout_leaves_no_order(learner_client, stub, sample_module):
-    stub.stall_next(1.5)
+    stub.stall_next(STALL_PAST_TIMEOUT)
     response = buy(learner_client, "self_funded")
     assert response.status_code == 503
     assert ('<div class="form-errors" role="alert"><p>We could not reach the payment service. Please try again in a '

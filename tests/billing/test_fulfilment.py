@@ -15,6 +15,7 @@ from coursesite.billing.models import Entitlement, WebhookEvent
 from coursesite.extensions import db
 from coursesite.models_base import utcnow
 from tests.factories import make_user, module_id
+from tests.stripe_stub import STALL_PAST_TIMEOUT
 from tests.support import buy, login_as, only_order, post_event
 
 
@@ -270,7 +271,7 @@ def test_success_page_while_stripe_is_down_promises_nothing_and_grants_nothing(l
 def test_webhook_while_stripe_is_down_is_retried_by_stripe(app, learner_client, learner, stub, sample_module):
     session = checkout(learner_client, stub)
     stub.pay(session["id"])
-    stub.stall_next(1.5)
+    stub.stall_next(STALL_PAST_TIMEOUT)
     response = post_event(app.test_client(), stub, "checkout.session.completed", session, event_id="evt_retry")
     assert response.status_code == 503
     assert db.session.scalar(select(func.count(WebhookEvent.id))) == 0 and not has_access(learner, module_id())

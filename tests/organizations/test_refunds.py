@@ -12,14 +12,13 @@ from coursesite.organizations.models import SeatLicence
 from tests.billing.test_refunds import paid, refund
 from tests.factories import make_user, module_id
 from tests.organizations.test_invitations import accept_path
-from tests.stripe_stub import SECRET_KEY, WEBHOOK_SECRET
+from tests.stripe_stub import app_settings
 from tests.support import invite, login_as, only, post_form, seats
 
 
 @pytest.fixture
 def app_overrides(stripe_server) -> dict:
-    return {"STRIPE_SECRET_KEY": SECRET_KEY, "STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET,
-            "STRIPE_API_BASE": stripe_server.url, "STRIPE_TIMEOUT_SECONDS": 0.5, "STRIPE_MAX_NETWORK_RETRIES": 0}
+    return app_settings(stripe_server.url)
 
 
 def take_seat(app, mailbox, email: str):
