@@ -50,6 +50,8 @@ lint: install
 bench: install
 	@command -v wrk >/dev/null 2>&1 || { $(SUDO) apt-get update -q && $(APT_INSTALL) wrk; }
 	$(BIN)/python bench/pages.py
+	$(BIN)/python bench/jobs.py
+	$(BIN)/python bench/registration.py
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache
