@@ -35,10 +35,12 @@ run: install
 	trap 'kill $$consumer 2>/dev/null; wait $$consumer' EXIT; trap 'exit 130' INT TERM; \
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
-# The deployment test (tests/deploy/) runs Debian's nginx, with its brotli module, on loopback as the current user.
+# The deployment test (tests/deploy/) runs Debian's nginx, with its brotli module, on loopback as the current user,
+# with a certificate made by openssl (not in a minimal Debian image).
 nginx:
-	@[ -x /usr/sbin/nginx ] && [ -e /usr/share/nginx/modules-available/mod-http-brotli-filter.conf ] || \
-		{ $(SUDO) apt-get update -q && $(APT_INSTALL) nginx libnginx-mod-http-brotli-filter; }
+	@[ -x /usr/sbin/nginx ] && [ -e /usr/share/nginx/modules-available/mod-http-brotli-filter.conf ] && \
+		command -v openssl >/dev/null 2>&1 || \
+		{ $(SUDO) apt-get update -q && $(APT_INSTALL) nginx libnginx-mod-http-brotli-filter openssl; }
 
 test: install chromium nginx
 	$(BIN)/pytest

@@ -24,6 +24,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -56,6 +57,26 @@ def make_bench_app(folder: Path, sink: MailSink):
 
 
 @contextmanager
+def bench_app(prefix: str) -> Iterator[tuple[Any, MailSink, Path]]:
+    """A bench app on a temporary folder (``prefix``), its mail going to a loopback SMTP server; the app, the
+    server and the folder. Both bench scripts start this way."""
+    sink = MailSink()
+    sink.start()
+    try:
+        with tempfile.TemporaryDirectory(prefix=prefix) as folder:
+            yield make_bench_app(Path(folder), sink), sink, Path(folder)
+    finally:
+        sink.stop()
+
+
+def post_registration(client, email: str):
+    """The registration form posted for ``email`` (a new person, or one with an account: the same request)."""
+    return client.post("/auth/register", data={
+        "email": email, "password": PASSWORD, "password_repeat": PASSWORD, "full_name": "Bench Person",
+        "profession": "Psychologist", "licence_number": "", "licence_jurisdiction": ""})
+
+
+@contextmanager
 def mail_does_nothing() -> Iterator[None]:
     original = mail.send
     mail.send = lambda *args, **kwargs: None  # type: ignore[assignment,misc]
@@ -78,10 +99,7 @@ def bench_requests(app, runs: int) -> list[tuple[str, float, float]]:
     client = app.test_client()
 
     def register(n: int) -> None:
-        response = client.post("/auth/register", data={
-            "email": f"bench{n}@example.org", "password": PASSWORD, "password_repeat": PASSWORD,
-            "full_name": "Bench Person", "profession": "Psychologist", "licence_number": "",
-            "licence_jurisdiction": ""})
+        response = post_registration(client, f"bench{n}@example.org")
         if response.status_code not in (200, 302, 303):
             raise RuntimeError(f"registering answered {response.status_code}")
 
@@ -152,18 +170,12 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--mails", type=int, default=500)
     options = parser.parse_args()
-    sink = MailSink()
-    sink.start()
-    try:
-        with tempfile.TemporaryDirectory(prefix="coursesite-bench-jobs-") as folder:
-            app = make_bench_app(Path(folder), sink)
-            for name, queued, silent in bench_requests(app, options.runs):
-                print(f"{name:26} {queued * 1000:8.1f} ms with mail queued, {silent * 1000:8.1f} ms with mail.send "
-                      f"doing nothing: {queued / silent:.2f}x (goal < 2x)")
-            rate = bench_consumer(app, sink, Path(folder), options.mails)
-            print(f"consumer (4 threads, SQLite queue) {rate:8.1f} mails/s to a loopback SMTP server (goal >= 50)")
-    finally:
-        sink.stop()
+    with bench_app("coursesite-bench-jobs-") as (app, sink, folder):
+        for name, queued, silent in bench_requests(app, options.runs):
+            print(f"{name:26} {queued * 1000:8.1f} ms with mail queued, {silent * 1000:8.1f} ms with mail.send "
+                  f"doing nothing: {queued / silent:.2f}x (goal < 2x)")
+        rate = bench_consumer(app, sink, folder, options.mails)
+        print(f"consumer (4 threads, SQLite queue) {rate:8.1f} mails/s to a loopback SMTP server (goal >= 50)")
 
 
 if __name__ == "__main__":

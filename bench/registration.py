@@ -14,17 +14,15 @@ from __future__ import annotations
 import argparse
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.jobs import PASSWORD, make_bench_app  # noqa: E402
+from bench.jobs import bench_app, post_registration  # noqa: E402
 from coursesite.jobs.queue import queue  # noqa: E402
 from tests.factories import make_user  # noqa: E402
-from tests.mail_sink import MailSink  # noqa: E402
 
 KNOWN = "known.person@example.org"
 
@@ -37,9 +35,7 @@ def timed_registrations(app, runs: int) -> tuple[list[float], list[float]]:
 
     def register(email: str) -> float:
         started = time.perf_counter()
-        response = client.post("/auth/register", data={
-            "email": email, "password": PASSWORD, "password_repeat": PASSWORD, "full_name": "Bench Person",
-            "profession": "Psychologist", "licence_number": "", "licence_jurisdiction": ""})
+        response = post_registration(client, email)
         elapsed = time.perf_counter() - started
         if response.status_code != 302:
             raise RuntimeError(f"registering answered {response.status_code}")
@@ -58,13 +54,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=25)
     options = parser.parse_args()
-    sink = MailSink()
-    sink.start()
-    try:
-        with tempfile.TemporaryDirectory(prefix="coursesite-bench-registration-") as folder:
-            known, unknown = timed_registrations(make_bench_app(Path(folder), sink), options.runs)
-    finally:
-        sink.stop()
+    with bench_app("coursesite-bench-registration-") as (app, _sink, _folder):
+        known, unknown = timed_registrations(app, options.runs)
     known_ms, unknown_ms = statistics.median(known) * 1000, statistics.median(unknown) * 1000
     print(f"register, address with an account    {known_ms:8.1f} ms (median of {options.runs})")
     print(f"register, address without an account {unknown_ms:8.1f} ms (median of {options.runs})")

@@ -1,6 +1,8 @@
 """Friendly error pages: HTML for people, JSON for JSON clients, never a stack trace outside debug."""
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from flask import Flask, abort, current_app, jsonify, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFError
@@ -22,6 +24,8 @@ TITLES = {
 
 # Headers an error carries that a browser or client still needs on our own page (405's Allow, 429's Retry-After).
 KEPT_HEADERS = ("Allow", "Retry-After")
+PLAIN_TEXT = {"Content-Type": "text/plain; charset=utf-8"}
+PLAIN_ERROR = "{title}. Please try again in a few minutes.\n"
 
 
 def render_error(error: HTTPException) -> ResponseReturnValue:
@@ -38,8 +42,13 @@ def render_error(error: HTTPException) -> ResponseReturnValue:
     description = None if own_words else error.description
     if wants_json():
         return jsonify(error=TITLES.get(code, error.name), description=description or error.description), code, headers
-    return render_template("errors/error.html", code=code, title=TITLES.get(code, error.name),
-                           description=description), code, headers
+    try:
+        page = render_template("errors/error.html", code=code, title=TITLES.get(code, error.name),
+                               description=description)
+    except Exception:  # the layout needs the database (the logged-in person), which may be the very thing down
+        current_app.logger.exception("the %s page could not be rendered; answered in plain text", code)
+        return PLAIN_ERROR.format(title=TITLES.get(code, error.name)), code, {**headers, **PLAIN_TEXT}
+    return page, code, headers
 
 
 def wants_json() -> bool:
@@ -68,7 +77,8 @@ def canonical_location() -> str | None:
     except HTTPException:
         return None
     query = request.query_string.decode("latin-1")
-    return request.script_root + stripped + (f"?{query}" if query else "")
+    # ``request.path`` is decoded: encode it again, or a slug's "%3F" or "%23" would become a query or a fragment.
+    return request.script_root + quote(stripped, safe="/:@!$&'()*+,;=") + (f"?{query}" if query else "")
 
 
 def render_csrf_error(error: CSRFError) -> ResponseReturnValue:
@@ -106,7 +116,7 @@ def reject_nul_bytes() -> None:
 def refuse_untrusted_host(_error: SecurityError) -> ResponseReturnValue:
     """A Host header outside ``TRUSTED_HOSTS`` (see ``configure_trusted_hosts``): a plain 400 that names no host. No
     page of ours can be rendered for it, since every link on one is built from the host Flask has just refused."""
-    return "Unknown host.\n", 400, {"Content-Type": "text/plain; charset=utf-8"}
+    return "Unknown host.\n", 400, PLAIN_TEXT
 
 
 def init_app(app: Flask) -> None:

@@ -59,4 +59,4 @@ talisman = Talisman()
 def account_rate_limit_key() -> str:
     """Rate-limit key for forms of logged-in people: their account (several people may share an office's address),
     or the address for a visitor."""
-    return f"user:{current_user.id}" if current_user.is_authenticated else f"address:{request.remote_addr}"
+    return f"user:{current_user.id}" if current_user.is_authenticated else f"address:{get_remote_address()}"

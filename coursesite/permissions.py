@@ -226,6 +226,9 @@ def keep_private_responses_out_of_caches(response: Response) -> Response:
     everyone (a preview lecture's media file, see coursesite/learning/media.py). So are static files, and public
     routes answered to visitors (the catalogue), which the views' own caching decides.
     """
+    if response.status_code >= 500:  # never kept; and asks nothing of the user loader, whose database may be down
+        response.headers["Cache-Control"] = "no-store"
+        return response
     if response.cache_control.public or request.endpoint in (None, "static"):
         return response
     view = current_app.view_functions.get(request.endpoint)

@@ -25,7 +25,9 @@ DIGEST_LENGTH = 12
 HASHED_NAME = re.compile(r"(?P<stem>.+)\.[0-9a-f]{12}(?P<suffix>\.[A-Za-z0-9]+)")
 ONE_YEAR = 365 * 24 * 3600
 
-_digests: dict[tuple[str, int, int], str] = {}
+# Per file: the (modification time, size) its digest was computed for, and the digest. One entry a file, however
+# often it is edited.
+_digests: dict[str, tuple[tuple[int, int], str]] = {}
 
 
 def file_digest(path: Path) -> str | None:
@@ -34,10 +36,12 @@ def file_digest(path: Path) -> str | None:
         stat = path.stat()
     except OSError:
         return None
-    key = (str(path), stat.st_mtime_ns, stat.st_size)
-    if key not in _digests:
-        _digests[key] = hashlib.sha256(path.read_bytes()).hexdigest()[:DIGEST_LENGTH]
-    return _digests[key]
+    version = (stat.st_mtime_ns, stat.st_size)
+    known = _digests.get(str(path))
+    if known is None or known[0] != version:
+        known = version, hashlib.sha256(path.read_bytes()).hexdigest()[:DIGEST_LENGTH]
+        _digests[str(path)] = known
+    return known[1]
 
 
 def hashed_name(static_folder: Path, filename: str) -> str:

@@ -15,12 +15,11 @@ import pytest
 import sqlalchemy as sa
 from flask_migrate import upgrade
 
-from coursesite import create_app
 from coursesite.extensions import db
 from tests.clients import PRODUCTION_HOST, BehindTLSProxy
 from tests.mail_sink import MailSink
 from tests.stripe_stub import StripeStub
-from tests.support import FIXTURES, TEMPLATE_CODE, empty_all_tables, make_app
+from tests.support import FIXTURES, empty_all_tables, make_app
 
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "")
 BACKENDS = ["sqlite", "postgresql"] if POSTGRES_URL else ["sqlite"]
@@ -130,13 +129,9 @@ def client(app):
 def production_app(app, migrated, tmp_path, smtp_server):
     """The production settings on the test database (the ``app`` fixture empties it afterwards) as deployed: one
     trusted TLS proxy, a real SECRET_KEY and an https BASE_URL. Its test clients are :class:`BehindTLSProxy`."""
-    production = create_app("production", {
-        "SECRET_KEY": "a-long-random-production-secret-for-tests-only", "SQLALCHEMY_DATABASE_URI": migrated,
-        "BASE_URL": f"https://{PRODUCTION_HOST}", "TRUSTED_PROXY_HOPS": 1, "MEDIA_ROOT": str(tmp_path / "media"),
-        "CONTENT_ROOT": str(FIXTURES / "content"), "RATELIMIT_ENABLED": False, **smtp_server.settings,
-    })
+    production = make_app(migrated, tmp_path, "production", SECRET_KEY="a-long-random-production-secret-for-tests-only",
+                          BASE_URL=f"https://{PRODUCTION_HOST}", TRUSTED_PROXY_HOPS=1, **smtp_server.settings)
     production.test_client_class = BehindTLSProxy
-    production.jinja_env.bytecode_cache = TEMPLATE_CODE
     with production.app_context():
         yield production
         db.session.remove()

@@ -13,12 +13,12 @@ from sqlalchemy import select
 from coursesite.accounts.models import User
 from coursesite.accounts.passwords import hash_password
 from coursesite.billing.access import grant_entitlement
-from coursesite.billing.models import Entitlement, Order, OrderLine
+from coursesite.billing.models import Entitlement
 from coursesite.catalog.models import Module
 from coursesite.extensions import db
 from coursesite.models_base import utcnow
-from coursesite.organizations.models import Organization, OrganizationMember, Seat, SeatLicence
-from coursesite.organizations.services import create_licence, new_nonce
+from coursesite.organizations.models import Organization, OrganizationMember, SeatLicence
+from coursesite.organizations.services import create_licence
 
 PASSWORD = "lantern orchard violet 42"
 ZOE = "Zoë Łukasiewicz-Ōtsuka"
@@ -64,18 +64,6 @@ def grant_access(user: User, module: int | Module | None = None, *, days: int = 
     return entitlement
 
 
-def make_paid_order(buyer: User, tier: str = "self_funded", *, quantity: int = 1, unit_amount: int = 26500,
-                    access_days: int = 365, grants: str = "access", slug: str = SAMPLE_MODULE,
-                    reference: str | None = None) -> Order:
-    """A paid one-line order as fulfilment would find it, without checkout or webhook (flushed and committed)."""
-    total = quantity * unit_amount
-    order = Order(reference=reference or f"test-{tier}-{buyer.id}", user_id=buyer.id, module_id=module_id(slug),
-                  status="paid", amount_subtotal=total, amount_total=total, paid_at=utcnow())
-    order.lines.append(OrderLine(position=1, tier_code=tier, name=tier, grants=grants, quantity=quantity,
-                                 unit_amount=unit_amount, access_days=access_days, amount_total=total))
-    db.session.add(order)
-    db.session.commit()
-    return order
 
 
 def make_organisation(admin: User, name: str = "Northfield Counselling Centre", kind: str = "institution",
@@ -102,12 +90,3 @@ def make_licence(organization: Organization, seats: int = 4, *, days: int = 365,
     db.session.commit()
     return licence
 
-
-def make_seat(licence: SeatLicence, holder: User, *, status: str = "active") -> Seat:
-    """A seat held by ``holder`` (accepted, unless ``status`` says otherwise), without the invitation mail."""
-    now = utcnow()
-    seat = Seat(licence_id=licence.id, email=holder.email, user_id=holder.id, status=status,
-                invitation_nonce=new_nonce(), invited_at=now, accepted_at=now if status == "active" else None)
-    db.session.add(seat)
-    db.session.commit()
-    return seat

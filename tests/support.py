@@ -55,11 +55,12 @@ class SharedTemplateCode(BytecodeCache):
 TEMPLATE_CODE = SharedTemplateCode()
 
 
-def make_app(database_url: str, tmp_path: Path, **overrides):
+def make_app(database_url: str, tmp_path: Path, config_name: str = "testing", **overrides) -> Flask:
+    """An app on ``database_url`` with the fixture content, media under ``tmp_path`` and no rate limits."""
     config = {"SQLALCHEMY_DATABASE_URI": database_url, "MEDIA_ROOT": str(tmp_path / "media"),
               "CONTENT_ROOT": str(FIXTURES / "content"), "RATELIMIT_ENABLED": False}
     config.update(overrides)
-    app = create_app("testing", config)
+    app = create_app(config_name, config)
     app.jinja_env.bytecode_cache = TEMPLATE_CODE
     return app
 

@@ -116,3 +116,35 @@ def test_a_route_that_exists_but_refuses_is_not_redirected(client):
     """/healthz/ redirects, but a POST to it does not: no route answers POST /healthz."""
     assert client.get("/healthz/").status_code == 308
     assert client.post("/healthz/").status_code == 404
+
+
+def test_the_error_page_answers_in_plain_text_when_the_database_is_down(failing_app, monkeypatch):
+    """A logged-in person's page needs the user loader, whose database may be the very thing down: the 500 still
+    answers (in plain words, with the security headers), instead of the error handler failing in its turn."""
+    from sqlalchemy.exc import OperationalError
+
+    from coursesite.extensions import login_manager
+
+    def database_down(_token: str) -> None:
+        raise OperationalError("SELECT", {}, Exception("connection refused"))
+
+    monkeypatch.setattr(login_manager, "_user_callback", database_down)
+    client = failing_app.test_client()
+    with client.session_transaction() as session:
+        session["_user_id"] = "a-login-token"
+    response = client.get("/catalog")
+    assert response.status_code == 500
+    assert response.get_data(as_text=True).startswith("Something went wrong on our side")
+    assert "connection refused" not in response.get_data(as_text=True)
+    assert response.headers["Cache-Control"] == "no-store"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+@pytest.mark.parametrize(("path", "target"), [
+    ("/modules/a%3Fb/", "/modules/a%3Fb"), ("/modules/a%23b/", "/modules/a%23b"),
+    ("/modules/caf%C3%A9/", "/modules/caf%C3%A9"),
+])
+def test_the_redirect_keeps_an_encoded_character_encoded(client, path, target):
+    response = client.get(path)
+    assert response.status_code == 308
+    assert response.headers["Location"] == target

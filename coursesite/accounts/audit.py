@@ -73,8 +73,8 @@ def _target_condition(target: str) -> ColumnElement[bool]:
     target = target.strip()
     if target.isascii() and target.isdigit():  # not "²" or "①", which isdigit() also accepts
         return AuditEvent.target == f"users:{int(target)}"
-    if "@" in target:
-        user_id = select(User.id).where(User.email == target.lower()).scalar_subquery()
+    if "@" in target:  # already as stored: the staff page's filters pass it through addresses.stored_form
+        user_id = select(User.id).where(User.email == target).scalar_subquery()
         return AuditEvent.target == literal("users:") + cast(user_id, String)
     return AuditEvent.target == target
 

@@ -7,10 +7,9 @@ import click
 from flask.cli import AppGroup
 
 from coursesite.accounts import roles
-from coursesite.accounts.addresses import user_by_email
+from coursesite.accounts.addresses import stored_form, user_by_email
 from coursesite.accounts.errors import AccountError
 from coursesite.permissions import ROLES
-from coursesite.text import normalise_email
 
 users_cli = AppGroup("users", help="Manage accounts and roles.")
 
@@ -47,7 +46,7 @@ def set_role(email: str, role: str) -> None:
     """Give the account EMAIL the role ROLE (the change is written to the audit log)."""
     user = user_by_email(email)
     if user is None:
-        raise click.ClickException(f"no account has the address {normalise_email(email)}")
+        raise click.ClickException(f"no account has the address {stored_form(email)}")
     try:
         roles.set_role(user, role, actor=None)
     except AccountError as error:

@@ -41,7 +41,6 @@ from coursesite.extensions import account_rate_limit_key, limiter
 from coursesite.ip_addresses import request_ip_address
 from coursesite.permissions import login_required, public
 from coursesite.redirects import safe_next_path
-from coursesite.text import normalise_email
 
 auth = Blueprint("auth", __name__, url_prefix="/auth")
 account = Blueprint("account", __name__, url_prefix="/account")
@@ -113,7 +112,7 @@ def register() -> ResponseReturnValue:
         except AccountError as error:
             form.form_errors.append(str(error))
         else:
-            flash(f"We have sent a message to {normalise_email(form.email.data or '')}. Follow the link in it to "
+            flash(f"We have sent a message to {addresses.stored_form(form.email.data or '')}. Follow the link in it to "
                   "confirm your address, then log in.", "success")
             if next_path:  # the confirmation link is most often opened in this browser: lead it back there
                 session[NEXT_AFTER_CONFIRMING] = next_path
@@ -177,8 +176,8 @@ def reset_request() -> ResponseReturnValue:
     form = ResetRequestForm()
     if form.validate_on_submit():
         passwords.start_password_reset(form.email.data or "")
-        flash(f"If {normalise_email(form.email.data or '')} has an account, we have sent it a link to choose a new "
-              "password. The link works for one hour.", "success")
+        flash(f"If {addresses.stored_form(form.email.data or '')} has an account, we have sent it a link to choose "
+              "a new password. The link works for one hour.", "success")
         return redirect(url_for("auth.login"))
     return render_template("accounts/reset_request.html", form=form)
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal, overload
 
-from sqlalchemy import Select, select
+from sqlalchemy import ColumnElement, Select, select
 
 from coursesite.accounts.models import User
 from coursesite.billing.models import Entitlement
@@ -20,15 +20,26 @@ from coursesite.models_base import as_utc, lock_row, utcnow
 from coursesite.permissions import Right, Viewer, has_right, signed_in
 
 
+def _unrevoked(user_id: int, module_id: int | None = None, kind: str | None = None,
+               ending_after: datetime | None = None) -> list[ColumnElement[bool]]:
+    """The criteria every entitlement query here shares: the user's unrevoked windows, narrowed to one module, one
+    kind and those that have not ended by ``ending_after`` when given."""
+    criteria = [Entitlement.user_id == user_id, Entitlement.revoked_at.is_(None)]
+    if module_id is not None:
+        criteria.append(Entitlement.module_id == module_id)
+    if kind is not None:
+        criteria.append(Entitlement.kind == kind)
+    if ending_after is not None:
+        criteria.append(Entitlement.valid_until > ending_after)
+    return criteria
+
+
+_EARLIEST_FIRST = (Entitlement.valid_from, Entitlement.id)
+
+
 def _active(user_id: int, module_id: int, kind: str, at: datetime) -> Select[Entitlement]:
-    return select(Entitlement).where(
-        Entitlement.user_id == user_id,
-        Entitlement.module_id == module_id,
-        Entitlement.kind == kind,
-        Entitlement.revoked_at.is_(None),
-        Entitlement.valid_from <= at,
-        Entitlement.valid_until > at,
-    )
+    return select(Entitlement).where(*_unrevoked(user_id, module_id, kind, ending_after=at),
+                                     Entitlement.valid_from <= at)
 
 
 def has_entitlement(user: Viewer | None, module_id: int, kind: str = "access", at: datetime | None = None) -> bool:
@@ -53,10 +64,7 @@ def can_watch(user: Viewer | None, lecture: Lecture) -> bool:
 def _windows(user_id: int, module_id: int, kind: str, after: datetime) -> list[Entitlement]:
     """The user's unrevoked windows of ``kind`` that have not ended by ``after``, earliest start first."""
     return list(db.session.scalars(
-        select(Entitlement).where(
-            Entitlement.user_id == user_id, Entitlement.module_id == module_id, Entitlement.kind == kind,
-            Entitlement.revoked_at.is_(None), Entitlement.valid_until > after,
-        ).order_by(Entitlement.valid_from, Entitlement.id)
+        select(Entitlement).where(*_unrevoked(user_id, module_id, kind, ending_after=after)).order_by(*_EARLIEST_FIRST)
     ))
 
 
@@ -109,9 +117,7 @@ def module_holding(user: User, module_id: int, at: datetime | None = None) -> Mo
     spans: dict[str, list[tuple[datetime, datetime]]] = {"access": [], "certificate": []}
     rows = db.session.execute(
         select(Entitlement.kind, Entitlement.valid_from, Entitlement.valid_until)
-        .where(Entitlement.user_id == user.id, Entitlement.module_id == module_id, Entitlement.revoked_at.is_(None),
-               Entitlement.valid_until > at)
-        .order_by(Entitlement.valid_from, Entitlement.id)
+        .where(*_unrevoked(user.id, module_id, ending_after=at)).order_by(*_EARLIEST_FIRST)
     )
     for kind, valid_from, valid_until in rows:
         spans.setdefault(kind, []).append((as_utc(valid_from), as_utc(valid_until)))
@@ -135,8 +141,7 @@ def access_windows(user_id: int) -> list[AccessWindow]:
     rows = db.session.execute(
         select(Entitlement.module_id, Entitlement.kind, Entitlement.valid_from, Entitlement.valid_until,
                Entitlement.source)
-        .where(Entitlement.user_id == user_id, Entitlement.revoked_at.is_(None))
-        .order_by(Entitlement.valid_from, Entitlement.id)
+        .where(*_unrevoked(user_id)).order_by(*_EARLIEST_FIRST)
     )
     return [AccessWindow(module_id, kind, as_utc(valid_from), as_utc(valid_until), source)
             for module_id, kind, valid_from, valid_until, source in rows]

@@ -82,7 +82,13 @@ def send_renewal_reminders(now: datetime | None = None) -> ReminderRun:
     """
     now = now or utcnow()
     sent = already_sent = failed = 0
-    for due in due_reminders(now):
+    due_now = due_reminders(now)
+    done = _reminded(now, now + timedelta(days=max(REMINDER_DAYS_BEFORE)))
+    # The keys are read before the first commit expires the users and modules (reading them later reloads each).
+    for key, due in [((d.user.id, d.module.id, d.access_ends_at, d.days_before), d) for d in due_now]:
+        if key in done:  # most days most due windows were reminded on an earlier day: no doomed INSERT for them
+            already_sent += 1
+            continue
         db.session.add(RenewalReminder(user_id=due.user.id, module_id=due.module.id,
                                        access_ends_at=due.access_ends_at, days_before=due.days_before))
         try:
@@ -98,6 +104,15 @@ def send_renewal_reminders(now: datetime | None = None) -> ReminderRun:
         else:
             sent += 1
     return ReminderRun(sent, already_sent, failed)
+
+
+def _reminded(after: datetime, until: datetime) -> set[tuple[int, int, datetime, int]]:
+    """The reminders already sent for access ending in (``after``, ``until``]: one query for the whole run."""
+    rows = db.session.execute(
+        select(RenewalReminder.user_id, RenewalReminder.module_id, RenewalReminder.access_ends_at,
+               RenewalReminder.days_before)
+        .where(RenewalReminder.access_ends_at > after, RenewalReminder.access_ends_at <= until))
+    return {(row.user_id, row.module_id, as_utc(row.access_ends_at), row.days_before) for row in rows}
 
 
 def _mail_reminder(due: DueReminder, now: datetime) -> None:

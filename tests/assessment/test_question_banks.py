@@ -107,8 +107,9 @@ def test_correct_positions_are_spread_and_not_patterned(slug):
 
 @pytest.mark.parametrize("slug", BANKS)
 def test_absolute_words_do_not_mark_the_wrong_options(slug):
-    correct = [c["text"] for q in _questions(slug) for c in q["choices"] if c["correct"]]
-    wrong = [c["text"] for q in _questions(slug) for c in q["choices"] if not c["correct"]]
+    choices = [choice for question in _questions(slug) for choice in question["choices"]]
+    correct = [c["text"] for c in choices if c["correct"]]
+    wrong = [c["text"] for c in choices if not c["correct"]]
     correct_share = 100 * sum(bool(ABSOLUTE_RE.search(text)) for text in correct) / len(correct)
     wrong_share = 100 * sum(bool(ABSOLUTE_RE.search(text)) for text in wrong) / len(wrong)
     assert abs(correct_share - wrong_share) <= MAX_ABSOLUTE_GAP, (

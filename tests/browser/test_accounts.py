@@ -2,7 +2,7 @@
 import pytest
 
 from coursesite.accounts import roles
-from tests.browser.test_public_pages import serious_violations
+from tests.browser.support import log_in, serious_violations
 
 pytestmark = pytest.mark.browser
 
@@ -64,11 +64,7 @@ def test_register_confirm_log_in_and_out(page, live_server, smtp_server):
 def test_account_and_staff_pages_are_accessible(page, live_app, live_server):
     with live_app.app_context():
         roles.create_admin("staff.browser@example.org", PASSWORD, NAME)
-    page.goto(live_server + "/auth/login")
-    page.get_by_label("Email address").fill("staff.browser@example.org")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url("**/staff/access")  # an admin lands on the staff pages
+    log_in(page, live_server, "staff.browser@example.org", "/staff/access", PASSWORD)  # an admin lands there
 
     pages = [("/account/password", "Change your password"), ("/account/email", "Change your email address"),
              ("/account/delete", "Delete your account"), ("/staff/audit", "Audit log")]

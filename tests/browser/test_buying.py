@@ -1,7 +1,7 @@
 """A newcomer registers, buys a module in TEST MODE with the test card and opens a lecture, in chromium."""
 import pytest
 
-from tests.browser.test_public_pages import serious_violations
+from tests.browser.support import serious_violations
 
 pytestmark = pytest.mark.browser
 

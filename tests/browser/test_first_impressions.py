@@ -6,22 +6,10 @@ from __future__ import annotations
 import pytest
 
 from coursesite.extensions import db
-from tests.browser.test_public_pages import serious_violations
+from tests.browser.support import log_in, log_out, serious_violations
 from tests.factories import PASSWORD, make_licence, make_organisation, make_user
 
 pytestmark = pytest.mark.browser
-
-
-def log_in(page, live_server: str, email: str, landing: str) -> None:
-    page.goto(live_server + "/auth/login")
-    page.get_by_label("Email address").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url(f"**{landing}")
-
-
-def log_out(page) -> None:
-    page.context.clear_cookies()
 
 
 def colour_and_background(locator) -> tuple[str, str]:

@@ -2,41 +2,28 @@
 seat from the mailed link and opens a lecture, in chromium."""
 import pytest
 
-from coursesite.accounts import passwords
-from coursesite.accounts.models import User
 from coursesite.extensions import db
-from coursesite.models_base import utcnow
-from tests.browser.test_public_pages import serious_violations
+from tests.browser.support import log_in, serious_violations
+from tests.factories import make_user
 
 pytestmark = pytest.mark.browser
 
 ADMIN = "training.director@example.org"
 COLLEAGUE = "colleague.browser@example.org"
-PASSWORD = "meadow compass linen 58"
 ORGANISATION = "Harbourside Counselling Service"
 
 
 def confirmed_user(app, email: str, full_name: str) -> None:
     with app.app_context():
-        db.session.add(User(email=email, password_hash=passwords.hash_password(PASSWORD), full_name=full_name,
-                            profession="Psychologist", role="learner", confirmed_at=utcnow()))
-        db.session.commit()
+        make_user(email, full_name=full_name)
         db.session.remove()
-
-
-def log_in(page, live_server, email: str) -> None:
-    page.goto(live_server + "/auth/login")
-    page.get_by_label("Email address").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url("**/learning")
 
 
 def test_buy_seats_invite_a_colleague_who_accepts_and_watches(page, live_app, live_server, smtp_server):
     confirmed_user(live_app, ADMIN, "Marit Holloway")
     confirmed_user(live_app, COLLEAGUE, "Ines Carvalho")
     smtp_server.clear()
-    log_in(page, live_server, ADMIN)
+    log_in(page, live_server, ADMIN, "/learning")
 
     page.goto(live_server + "/modules/sample-module")
     page.get_by_role("button", name="Buy: Institutional licence").click()
@@ -72,7 +59,7 @@ def test_buy_seats_invite_a_colleague_who_accepts_and_watches(page, live_app, li
     page.wait_for_url(live_server + "/")
 
     invitation = smtp_server.last_to(COLLEAGUE).link_to(f"{live_server}/organizations/invitations/")
-    log_in(page, live_server, COLLEAGUE)
+    log_in(page, live_server, COLLEAGUE, "/learning")
     page.goto(invitation)
     assert page.get_by_role("heading", level=1).inner_text() == "A seat on A Sample Module"
     assert ORGANISATION in page.locator("main").inner_text()

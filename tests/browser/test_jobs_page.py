@@ -7,9 +7,7 @@ from sqlalchemy import select
 from coursesite.accounts import roles
 from coursesite.extensions import db
 from coursesite.jobs.models import Job
-from coursesite.mail import draft
-from coursesite.models_base import utcnow
-from tests.browser.test_public_pages import serious_violations
+from tests.browser.support import add_failed_mail_job, log_in, serious_violations
 
 pytestmark = pytest.mark.browser
 
@@ -19,19 +17,10 @@ PASSWORD = "staff browser jobs 9"
 def test_an_admin_retries_a_failed_mail(page, live_app, live_server, smtp_server):
     with live_app.app_context():
         roles.create_admin("jobs.browser@example.org", PASSWORD, "Jo Bs")
-        db.session.add(Job(key="browser-failed-job", kind="mail", label="mail to lost@example.org: Lost and found",
-                           payload=draft("lost@example.org", "Lost and found", "password_changed",
-                                         user=None, reset_url="https://x.test/r"), status="failed",
-                           attempts=6, last_error="SMTPServerDisconnected: Connection unexpectedly closed",
-                           created_at=utcnow(), run_after=utcnow(), finished_at=utcnow()))
-        db.session.commit()
+        add_failed_mail_job("browser-failed-job", "Lost and found")
         db.session.remove()
     smtp_server.clear()
-    page.goto(live_server + "/auth/login")
-    page.get_by_label("Email address").fill("jobs.browser@example.org")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url("**/staff/access")
+    log_in(page, live_server, "jobs.browser@example.org", "/staff/access", PASSWORD)
     page.get_by_role("link", name="Jobs").click()
     page.wait_for_url("**/staff/jobs")
     assert page.get_by_role("heading", level=1).inner_text() == "Background jobs"

@@ -1,7 +1,7 @@
 """The preview lecture plays in a real browser, its captions load, and the transcript seeks the player."""
 import pytest
 
-from tests.browser.test_public_pages import serious_violations
+from tests.browser.support import serious_violations
 
 pytestmark = pytest.mark.browser
 

@@ -6,8 +6,7 @@ from __future__ import annotations
 import pytest
 
 from coursesite.extensions import db
-from tests.browser.test_first_impressions import log_in, log_out
-from tests.browser.test_public_pages import serious_violations
+from tests.browser.support import log_in, log_out, serious_violations
 from tests.factories import grant_access, make_user
 
 pytestmark = pytest.mark.browser

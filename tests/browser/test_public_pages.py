@@ -1,19 +1,9 @@
 """A visitor's first pages, checked in a real browser and by axe-core."""
 import pytest
-from axe_playwright_python.sync_playwright import Axe
+
+from tests.browser.support import serious_violations
 
 pytestmark = pytest.mark.browser
-
-SERIOUS = {"serious", "critical"}
-
-
-def serious_violations(page) -> list[str]:
-    results = Axe().run(page)
-    return [
-        f"{violation['id']} ({violation['impact']}): {violation['help']}"
-        for violation in results.response["violations"]
-        if violation["impact"] in SERIOUS
-    ]
 
 
 def test_visitor_browses_from_home_to_a_module_and_a_speaker(page, live_server):

@@ -28,11 +28,11 @@ import sqlalchemy as sa
 
 from coursesite.config import PROJECT_ROOT
 from tests.mail_sink import MailSink, free_port
+from tests.support import FIXTURES
 
 NGINX = Path("/usr/sbin/nginx")
 SITE = PROJECT_ROOT / "deploy" / "nginx" / "coursesite.conf"
 GUNICORN_CONF = PROJECT_ROOT / "deploy" / "gunicorn.conf.py"
-FIXTURE_CONTENT = PROJECT_ROOT / "tests" / "fixtures" / "content"
 BIN = Path(sys.executable).parent
 ADMIN_EMAIL = "operator@deploy.example.org"
 ADMIN_PASSWORD = "a deployment test passphrase"
@@ -234,7 +234,7 @@ def deployment(tmp_path_factory, deploy_database, redis_settings) -> Iterator[De
     nginx_dir, media_root, content = root / "nginx", root / "media", root / "content"
     nginx_dir.mkdir()
     media_root.mkdir()
-    shutil.copytree(FIXTURE_CONTENT, content)
+    shutil.copytree(FIXTURES / "content", content)
     certificate, key = make_certificate(root)
     mailbox = MailSink()
     mailbox.start()
@@ -250,8 +250,7 @@ def deployment(tmp_path_factory, deploy_database, redis_settings) -> Iterator[De
         "MEDIA_DELIVERY": "x-accel",
         "CONTENT_ROOT": str(content),
         "JOBS_SQLITE_PATH": str(root / "jobs.db"),
-        "MAIL_SERVER": "127.0.0.1",
-        "MAIL_PORT": str(mailbox.controller.port),
+        **{name: str(value) for name, value in mailbox.settings.items()},
         "GUNICORN_WORKERS": "2",
         **redis_settings,
     }

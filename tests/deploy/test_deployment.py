@@ -18,10 +18,10 @@ import pytest
 import requests
 
 from tests.deploy.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, Deployment
+from tests.support import CSRF_INPUT
 
 pytestmark = pytest.mark.deploy
 
-CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 MODULE = "/modules/sample-module"
 MAIL_WAIT_SECONDS = 30
 
@@ -31,7 +31,7 @@ def request_id() -> str:
 
 
 def csrf_token(html: str) -> str:
-    match = CSRF.search(html)
+    match = CSRF_INPUT.search(html)
     assert match, "no CSRF token in the form"
     return match[1]
 

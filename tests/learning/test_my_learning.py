@@ -12,22 +12,23 @@ from tests.factories import make_module, make_user, module_id
 from tests.support import login_as
 
 
-def test_my_learning_shows_the_access_window_and_days_left(app, sample_module):
+def my_learning_page(app, *, days: int, granted_days_ago: int) -> str:
+    """"My learning" for a learner granted ``days`` of access to the sample module ``granted_days_ago`` days ago."""
     learner = make_user()
-    grant_entitlement(learner.id, module_id(), kind="access", days=40, source="grant",
-                      now=utcnow() - timedelta(days=10))
+    grant_entitlement(learner.id, module_id(), kind="access", days=days, source="grant",
+                      now=utcnow() - timedelta(days=granted_days_ago))
     db.session.commit()
-    page = login_as(app, learner).get("/learning").get_data(as_text=True)
+    return login_as(app, learner).get("/learning").get_data(as_text=True)
+
+
+def test_my_learning_shows_the_access_window_and_days_left(app, sample_module):
+    page = my_learning_page(app, days=40, granted_days_ago=10)
     assert "A Sample Module" in page and "<strong>30 days left</strong>" in page
     assert "Start watching" in page and "Test and certificate: not bought yet." in page
 
 
 def test_my_learning_lists_ended_access_with_a_renew_link(app, sample_module):
-    learner = make_user()
-    grant_entitlement(learner.id, module_id(), kind="access", days=5, source="grant",
-                      now=utcnow() - timedelta(days=30))
-    db.session.commit()
-    page = login_as(app, learner).get("/learning").get_data(as_text=True)
+    page = my_learning_page(app, days=5, granted_days_ago=30)
     assert "Access ended on" in page and "Renew" in page and "Start watching" not in page
 
 

@@ -82,6 +82,7 @@ def test_ids_too_large_for_the_database_are_404_not_500(app, buyer_client, with_
     organization, _, _ = with_seat
     for huge in ("2147483648", "9223372036854775808", "99999999999999999999"):
         assert buyer_client.get(f"/organizations/{huge}").status_code == 404
+        assert buyer_client.get(f"/organizations/{organization.id}/seats/{huge}/revoke").status_code == 404
         for url in (f"/organizations/{huge}/invite", f"/organizations/{organization.id}/seats/{huge}/revoke",
                     f"/organizations/{organization.id}/seats/{huge}/resend"):
             response = post_form(buyer_client, url, {"licence": huge, "addresses": "x@example.org"},
@@ -103,6 +104,8 @@ def test_an_admin_cannot_touch_a_seat_of_another_organisation(app, buyer_client,
     pay_in_test_mode(other_client, "institutional", 4)
     theirs = db.session.scalar(select(OrganizationMember.organization_id)
                                .where(OrganizationMember.user_id == other_admin.id))
+    # Not even the revoke confirmation page shows another organisation's seat (nor its holder's address).
+    assert other_client.get(f"/organizations/{theirs}/seats/{seat.id}/revoke").status_code == 404
     for action in ("revoke", "resend"):
         response = other_client.post(f"/organizations/{theirs}/seats/{seat.id}/{action}",
                                      data={"csrf_token": csrf_token(other_client, "/account")})
