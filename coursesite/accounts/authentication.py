@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from coursesite.accounts import passwords, sessions
-from coursesite.accounts.addresses import user_by_email
+from coursesite.accounts.addresses import claim_address_mail, user_by_email
 from coursesite.accounts.audit import record
 from coursesite.accounts.errors import AccountError
 from coursesite.accounts.models import User
@@ -13,7 +13,8 @@ WRONG_CREDENTIALS = "The email address or password is incorrect."
 
 
 class EmailNotConfirmed(AccountError):
-    """The password was right but the address is not confirmed yet; a new confirmation link has been sent."""
+    """The password was right but the address is not confirmed yet; a new confirmation link goes out (at most one an
+    hour per address)."""
 
 
 def authenticate(email: str, password: str) -> User:
@@ -33,9 +34,11 @@ def authenticate(email: str, password: str) -> User:
         raise AccountError(WRONG_CREDENTIALS)
     if user.confirmed_at is None:
         record(None, "account.login_failed", user, reason="email not confirmed")
-        send_confirmation(user)
+        if claim_address_mail(user.email):  # a new link at most once an hour, however often someone logs in
+            send_confirmation(user)
         db.session.commit()
-        raise EmailNotConfirmed("Please confirm your email address first: we have sent you a new link.")
+        raise EmailNotConfirmed("Please confirm your email address first: follow the link we have sent you (a new one "
+                                "goes out at most once an hour).")
     if passwords.needs_rehash(user.password_hash):
         user.password_hash = passwords.hash_password(password)
     record(user, "account.login", user)

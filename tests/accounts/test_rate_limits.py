@@ -173,3 +173,12 @@ def test_a_known_device_has_a_higher_limit_of_its_own(limited_app, user):
         statuses.append(post_form(device, "/auth/login", {"email": user.email, "password": "wrong password!"}
                                   ).status_code)
     assert statuses == [200] * 20 + [429]
+
+
+def test_an_unconfirmed_account_gets_at_most_one_new_link_an_hour(limited_app, mailbox):
+    user = make_user("unconfirmed@example.org", confirmed=False)
+    client = client_from(limited_app, "198.51.100.9")
+    pages = [post_form(client, "/auth/login", {"email": user.email, "password": PASSWORD}).get_data(as_text=True)
+             for _ in range(3)]
+    assert all("Please confirm your email address first" in page for page in pages)
+    assert [mail.subject for mail in mailbox.to(user.email)] == ["Confirm your email address"]
