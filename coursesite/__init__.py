@@ -180,6 +180,7 @@ def register_models() -> None:
     from coursesite.assessment import models as _assessment  # noqa: F401
     from coursesite.billing import models as _billing  # noqa: F401
     from coursesite.catalog import models as _catalog  # noqa: F401
+    from coursesite.certificates import models as _certificates  # noqa: F401
     from coursesite.jobs import models as _jobs  # noqa: F401
     from coursesite.learning import models as _learning  # noqa: F401
     from coursesite.organizations import models as _organizations  # noqa: F401

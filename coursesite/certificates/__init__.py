@@ -1,0 +1,2 @@
+"""CE certificates: issue (an immutable snapshot, hash-chained), PDF, public verification, CE transcript, sponsor
+records."""

@@ -1,0 +1,23 @@
+"""assessment: course evaluations and accommodation requests
+
+Revision ID: e1500002
+Revises: e1500001
+Create Date: 2026-12-05 07:00:00.000000
+
+"""
+import sqlalchemy as sa  # noqa: F401
+from alembic import op  # noqa: F401
+
+# revision identifiers, used by Alembic.
+revision = 'e1500002'
+down_revision = 'e1500001'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass

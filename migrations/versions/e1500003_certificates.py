@@ -1,0 +1,23 @@
+"""certificates: immutable snapshots, hash chain head, reflection notes
+
+Revision ID: e1500003
+Revises: e1500002
+Create Date: 2026-12-05 07:00:00.000000
+
+"""
+import sqlalchemy as sa  # noqa: F401
+from alembic import op  # noqa: F401
+
+# revision identifiers, used by Alembic.
+revision = 'e1500003'
+down_revision = 'e1500002'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass
