@@ -9,7 +9,7 @@ FLASK := $(BIN)/flask --app wsgi
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_INSTALL := $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends
 
-.PHONY: install run test lint bench system-packages chromium nginx clean
+.PHONY: install run test lint bench system-packages chromium nginx fonts clean
 
 # python3-venv is a separate Debian package; install it only when venv/ensurepip are missing.
 system-packages:
@@ -27,8 +27,16 @@ install: $(VENV)/.installed
 chromium:
 	@command -v chromium >/dev/null 2>&1 || { $(SUDO) apt-get update -q && $(APT_INSTALL) chromium; }
 
+# Certificate PDFs embed Debian's fonts so names in any script print (coursesite/certificates/pdf.py): DejaVu (Latin,
+# Greek, Cyrillic), Amiri (Arabic, 2.6 MB) and Droid Sans Fallback (Chinese, Japanese, Korean, 7 MB).
+CERTIFICATE_FONTS := /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf \
+	/usr/share/fonts/opentype/fonts-hosny-amiri/Amiri-Regular.ttf /usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf
+fonts:
+	@for font in $(CERTIFICATE_FONTS); do [ -e $$font ] || missing=1; done; [ -z "$$missing" ] || \
+		{ $(SUDO) apt-get update -q && $(APT_INSTALL) fonts-dejavu-core fonts-hosny-amiri fonts-droid-fallback; }
+
 # A job consumer (mail, scheduled jobs) runs beside the development server; both stop together (Ctrl-C).
-run: install
+run: install fonts
 	$(FLASK) db upgrade
 	$(FLASK) demo load
 	$(FLASK) jobs work --workers 2 & consumer=$$!; \
@@ -42,7 +50,7 @@ nginx:
 		command -v openssl >/dev/null 2>&1 || \
 		{ $(SUDO) apt-get update -q && $(APT_INSTALL) nginx libnginx-mod-http-brotli-filter openssl; }
 
-test: install chromium nginx
+test: install chromium nginx fonts
 	$(BIN)/pytest
 
 lint: install

@@ -52,6 +52,7 @@ def create_app(config_name: str | None = None, overrides: dict[str, Any] | None 
     Path(app.instance_path).mkdir(exist_ok=True)
     register_logging(app)
     register_proxy_fix(app)
+    register_media_store(app)
     register_extensions(app)
     register_models()
     register_jobs(app)
@@ -62,6 +63,7 @@ def create_app(config_name: str | None = None, overrides: dict[str, Any] | None 
     register_account_data(app)
     register_landing_pages(app)
     register_catalogue_parts(app)
+    register_organization_parts(app)
     register_template_helpers(app)
     register_static_files(app)
     register_response_policies(app)
@@ -87,14 +89,25 @@ def check_secret_key(app: Flask) -> None:
 
 
 def check_media_settings(app: Flask) -> None:
-    """How coursesite/learning/media.py hands files out: a value it does not know would fail on every file."""
+    """How coursesite/learning/media.py hands files out: a value it does not know would fail on every file, s3
+    without its bucket settings on the first one, and outside development no media byte passes through Python."""
+    from coursesite.storage import s3_settings_problems
+
     delivery = app.config["MEDIA_DELIVERY"]
-    if delivery in MEDIA_DELIVERIES:
-        return
     allowed = " or ".join(repr(choice) for choice in MEDIA_DELIVERIES)
+    if delivery not in MEDIA_DELIVERIES:
+        raise RuntimeError(f"MEDIA_DELIVERY must be {allowed}, not {delivery!r}")
+    if delivery == "send_file" and app.config["ENV_NAME"] == "production":
+        raise RuntimeError("MEDIA_DELIVERY='send_file' is for development: in production use 'x-accel' (nginx "
+                           "sends the files) or 's3' (a bucket does), so no media byte passes through the app")
     if delivery == "s3":
-        raise RuntimeError(f"MEDIA_DELIVERY='s3' is named in the design but not implemented yet: use {allowed}")
-    raise RuntimeError(f"MEDIA_DELIVERY must be {allowed}, not {delivery!r}")
+        count = app.config["MEDIA_S3_URL_EXPIRY_MINUTES"]
+        with suppress(ValueError, TypeError):  # left as written, refused below by name
+            app.config["MEDIA_S3_URL_EXPIRY_MINUTES"] = int(count) if isinstance(count, str) else count
+        problems = s3_settings_problems(app.config)
+        if problems:
+            raise RuntimeError("MEDIA_DELIVERY='s3' needs its bucket settings (README, Configuration): "
+                               + "; ".join(problems))
 
 
 def check_proxy_settings(app: Flask) -> None:
@@ -164,10 +177,32 @@ def register_extensions(app: Flask) -> None:
         force_https=app.config["FORCE_HTTPS"],
         strict_transport_security=production,
         session_cookie_secure=app.config["SESSION_COOKIE_SECURE"],
-        content_security_policy=CONTENT_SECURITY_POLICY,
+        content_security_policy=content_security_policy(app),
         frame_options="DENY",
         referrer_policy="strict-origin-when-cross-origin",
     )
+
+
+def register_media_store(app: Flask) -> None:
+    """Where stored files live (coursesite/storage.py): MEDIA_ROOT, or the bucket when MEDIA_DELIVERY=s3."""
+    from coursesite import storage
+
+    storage.init_app(app)
+
+
+def content_security_policy(app: Flask) -> dict[str, str]:
+    """CONTENT_SECURITY_POLICY, with the media bucket's origin for media, captions and photos when MEDIA_DELIVERY=s3
+    (the media routes redirect there)."""
+    from coursesite.storage import S3MediaStore
+
+    bucket = app.extensions["media_store"]
+    if not isinstance(bucket, S3MediaStore):
+        return CONTENT_SECURITY_POLICY
+    origin = bucket.origin()
+    policy = dict(CONTENT_SECURITY_POLICY)
+    for directive in ("img-src", "media-src"):
+        policy[directive] = f"{policy[directive]} {origin}"
+    return policy
 
 
 def register_models() -> None:
@@ -183,6 +218,7 @@ def register_models() -> None:
     from coursesite.certificates import models as _certificates  # noqa: F401
     from coursesite.jobs import models as _jobs  # noqa: F401
     from coursesite.learning import models as _learning  # noqa: F401
+    from coursesite.learning import search_models as _search  # noqa: F401
     from coursesite.organizations import models as _organizations  # noqa: F401
 
 
@@ -199,9 +235,11 @@ def register_jobs(app: Flask) -> None:
 
 def register_hook_receivers() -> None:
     """Connect receivers to other packages' hooks (blinker keeps one connection per receiver, however many apps)."""
+    from coursesite.certificates.hooks import connect_assessment_hooks
     from coursesite.organizations.hooks import connect_billing_hooks
 
     connect_billing_hooks()
+    connect_assessment_hooks()
 
 
 def set_sqlite_pragmas(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
@@ -223,31 +261,57 @@ def register_sqlite_pragmas() -> None:
 
 def register_blueprints(app: Flask) -> None:
     from coursesite.accounts.views import account, auth
+    from coursesite.assessment import evaluation_views as _evaluation_views  # noqa: F401 - routes on assessment_bp
+    from coursesite.assessment import views as _assessment_views  # noqa: F401 (routes on assessment_bp)
+    from coursesite.assessment.blueprint import bp as assessment_bp
     from coursesite.billing.views import bp as billing_bp
     from coursesite.catalog.views import bp as catalog_bp
+    from coursesite.certificates.views import bp as certificates_bp
     from coursesite.health import bp as health_bp
     from coursesite.learning.media import bp as media_bp
+    from coursesite.learning.progress_views import bp as progress_bp
+    from coursesite.learning.notes_views import bp as notes_bp
+    from coursesite.learning.reading_views import bp as reading_bp
+    from coursesite.learning.search_views import bp as search_bp
     from coursesite.learning.views import bp as learning_bp
     from coursesite.organizations.views import bp as organizations_bp
+    from coursesite.staff.accommodations import bp as staff_accommodations_bp
+    from coursesite.staff.attempts import bp as staff_attempts_bp
+    from coursesite.staff.certificates import bp as staff_certificates_bp
+    from coursesite.staff.evaluations import bp as staff_evaluations_bp
+    from coursesite.staff.records import bp as staff_records_bp
     from coursesite.staff.views import bp as staff_bp
 
     app.register_blueprint(auth)
     app.register_blueprint(account)
+    app.register_blueprint(assessment_bp)
     app.register_blueprint(billing_bp)
     app.register_blueprint(catalog_bp)
+    app.register_blueprint(certificates_bp)
     app.register_blueprint(health_bp)
     app.register_blueprint(learning_bp)
+    app.register_blueprint(search_bp)
     app.register_blueprint(media_bp)
+    app.register_blueprint(progress_bp)
+    app.register_blueprint(notes_bp)
+    app.register_blueprint(reading_bp)
     app.register_blueprint(organizations_bp)
     app.register_blueprint(staff_bp)
+    app.register_blueprint(staff_certificates_bp)
+    app.register_blueprint(staff_attempts_bp)
+    app.register_blueprint(staff_accommodations_bp)
+    app.register_blueprint(staff_evaluations_bp)
+    app.register_blueprint(staff_records_bp)
 
 
 def register_content_sections(app: Flask) -> None:
     """Parts of a module's files that other packages own; the catalogue's importer calls them in this order."""
     from coursesite.assessment.content import QUIZ_SECTION
     from coursesite.billing.content import PRICES_SECTION
+    from coursesite.learning.search import SEARCH_SECTION
 
-    app.extensions["content_sections"] = [PRICES_SECTION, QUIZ_SECTION]
+    # The search index last: it indexes what the sections before it wrote (coursesite/learning/search.py).
+    app.extensions["content_sections"] = [PRICES_SECTION, QUIZ_SECTION, SEARCH_SECTION]
 
 
 def register_landing_pages(app: Flask) -> None:
@@ -266,10 +330,15 @@ def register_account_data(app: Flask) -> None:
     See coursesite/accounts/personal_data.py: a package with personal data adds its AccountDataPart here.
     """
     from coursesite.accounts.personal_data import ACCOUNT_DATA
+    from coursesite.assessment.personal_data import ASSESSMENT_DATA
     from coursesite.billing.personal_data import BILLING_DATA
+    from coursesite.certificates.personal_data import CERTIFICATES_DATA
+    from coursesite.learning.notes import NOTES_DATA
+    from coursesite.learning.progress_data import ATTENDANCE_DATA
     from coursesite.organizations.personal_data import ORGANIZATIONS_DATA
 
-    app.extensions["account_data"] = [ACCOUNT_DATA, BILLING_DATA, ORGANIZATIONS_DATA]
+    app.extensions["account_data"] = [ACCOUNT_DATA, BILLING_DATA, ORGANIZATIONS_DATA, CERTIFICATES_DATA, NOTES_DATA,
+                                     EVALUATION_DATA, ATTENDANCE_DATA]
 
 
 def register_catalogue_parts(app: Flask) -> None:
@@ -284,10 +353,22 @@ def register_catalogue_parts(app: Flask) -> None:
     """
     from coursesite.billing.module_page import module_for_viewer, prices_from
     from coursesite.billing.services import module_prices
+    from coursesite.learning.module_home import learning_page_part, module_for_learner
 
-    app.extensions["module_page_parts"] = [module_prices]
-    app.extensions["module_viewer_parts"] = [module_for_viewer]
+    app.extensions["module_page_parts"] = [module_prices, learning_page_part]
+    app.extensions["module_viewer_parts"] = [module_for_viewer, module_for_learner]
     app.extensions["module_card_parts"] = [prices_from]
+
+
+def register_organization_parts(app: Flask) -> None:
+    """Columns of an organisation's dashboard that packages above organizations supply
+    (``organization_member_columns``, see coursesite/organizations/progress.py): each a callable ``(user ids,
+    module id) -> (heading, {user id: html})``, a status per seated member (the test; the certificate), never answers
+    or evaluations."""
+    from coursesite.assessment.member_status import test_column
+    from coursesite.certificates.member_status import certificate_column
+
+    app.extensions["organization_member_columns"] = [test_column, certificate_column]
 
 
 def register_template_helpers(app: Flask) -> None:

@@ -12,6 +12,7 @@ from coursesite.accounts.cli import users_cli
 from coursesite.billing.cli import billing_cli
 from coursesite.catalog.cli import content_cli, print_report
 from coursesite.catalog.content import import_content
+from coursesite.certificates.cli import certificates_cli
 from coursesite.demo import load_demo_accounts
 from coursesite.jobs.cli import jobs_cli
 
@@ -42,3 +43,4 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(billing_cli)
     app.cli.add_command(jobs_cli)
+    app.cli.add_command(certificates_cli)

@@ -9,8 +9,9 @@ from typing import ClassVar, overload
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 INSTANCE_DIR = PROJECT_ROOT / "instance"
 DEFAULT_SECRET_KEY = "dev-only-not-secret"  # noqa: S105 - the development key; production refuses to start with it
-# How coursesite/learning/media.py hands out files; DESIGN.md also names s3, which is not implemented.
-MEDIA_DELIVERIES = ("send_file", "x-accel")
+# How coursesite/learning/media.py hands out files (coursesite/storage.py keeps them): the app sends the file
+# (development), nginx sends it after the app's check, or the browser is redirected to a presigned bucket URL.
+MEDIA_DELIVERIES = ("send_file", "x-accel", "s3")
 
 
 @overload
@@ -42,6 +43,14 @@ class Config:
     REDIS_URL = _env("REDIS_URL")
     MEDIA_ROOT = _env("MEDIA_ROOT", str(INSTANCE_DIR / "media"))
     MEDIA_DELIVERY = _env("MEDIA_DELIVERY", "send_file")  # one of MEDIA_DELIVERIES (create_app checks)
+    # MEDIA_DELIVERY=s3 (coursesite/storage.py): the bucket, its endpoint (unset: AWS), region and keys (the usual
+    # AWS_* variables serve when the MEDIA_S3_* ones are unset); presigned URLs expire after this many minutes.
+    MEDIA_S3_BUCKET = _env("MEDIA_S3_BUCKET")
+    MEDIA_S3_ENDPOINT_URL = _env("MEDIA_S3_ENDPOINT_URL")
+    MEDIA_S3_REGION = _env("MEDIA_S3_REGION") or _env("AWS_DEFAULT_REGION")
+    MEDIA_S3_ACCESS_KEY_ID = _env("MEDIA_S3_ACCESS_KEY_ID") or _env("AWS_ACCESS_KEY_ID")
+    MEDIA_S3_SECRET_ACCESS_KEY = _env("MEDIA_S3_SECRET_ACCESS_KEY") or _env("AWS_SECRET_ACCESS_KEY")
+    MEDIA_S3_URL_EXPIRY_MINUTES = _env_count("MEDIA_S3_URL_EXPIRY_MINUTES", 10)
     # Proxies in front of the app whose X-Forwarded-For/-Proto are believed (ProxyFix); 0: none, headers ignored.
     TRUSTED_PROXY_HOPS = _env_count("TRUSTED_PROXY_HOPS", 0)
     # Host names the site answers besides BASE_URL's (comma-separated; e.g. the internal name a load balancer's
@@ -68,6 +77,8 @@ class Config:
     MAIL_USE_STARTTLS = _env("MAIL_USE_STARTTLS", "false").lower() == "true"  # upgrade a plain connection (587)
     MAIL_TIMEOUT = 10
     MAIL_OUTBOX: str | None = None
+    # Where learners' accommodation requests are mailed (a support mailbox); unset: every admin (view_reports).
+    SUPPORT_EMAIL: str | None = _env("SUPPORT_EMAIL")
     LOG_LEVEL: str | None = _env("LOG_LEVEL")  # the level of the app's logger ("coursesite"); None: Flask's default
     # text | json: one handler for every logger, each line with the request id (coursesite/logs.py); None: Flask's.
     LOG_FORMAT: str | None = _env("LOG_FORMAT")
@@ -86,6 +97,12 @@ class Config:
     AUDIT_IP_RETENTION_DAYS = int(_env("AUDIT_IP_RETENTION_DAYS", "90"))
     # An account whose address was never confirmed is deleted (as account deletion does) after this many days.
     UNCONFIRMED_ACCOUNT_DAYS = int(_env("UNCONFIRMED_ACCOUNT_DAYS", "7"))
+    # Attendance (coursesite/learning/progress.py): a progress report counts at most PROGRESS_MAX_RATE seconds of
+    # media per second of wall clock since the learner's previous report, and accounts for at most
+    # PROGRESS_REPORT_WINDOW seconds of wall clock; the endpoint's per-account rate limit.
+    PROGRESS_MAX_RATE = float(_env("PROGRESS_MAX_RATE", "2.0"))
+    PROGRESS_REPORT_WINDOW = 30.0
+    PROGRESS_RATE_LIMIT = "30/minute;600/hour"
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
@@ -161,6 +178,8 @@ class TestingConfig(Config):
 class ProductionConfig(Config):
     ENV_NAME = "production"
     FORCE_HTTPS = True
+    # No media byte passes through Python outside development: nginx (x-accel) or the bucket (s3) sends it.
+    MEDIA_DELIVERY = _env("MEDIA_DELIVERY", "x-accel")
     # gunicorn runs behind one TLS proxy (README, "Production").
     TRUSTED_PROXY_HOPS = _env_count("TRUSTED_PROXY_HOPS", 1)
     # The __Host- prefix: browsers accept these cookies only when Secure, for path "/" and without a Domain, so no

@@ -4,7 +4,9 @@ Their passwords are public, so the command refuses to run in production.
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
@@ -13,7 +15,7 @@ from coursesite.accounts.addresses import user_by_email
 from coursesite.accounts.models import User
 from coursesite.accounts.profile import Profile
 from coursesite.billing.access import access_ends, grant_entitlement
-from coursesite.catalog.models import Module
+from coursesite.catalog.models import Lecture, Module
 from coursesite.extensions import db
 from coursesite.models_base import utcnow
 from coursesite.organizations.models import Organization, OrganizationMember, Seat, SeatLicence
@@ -66,6 +68,7 @@ def load_demo_accounts() -> list[str]:
         users[account.email] = user
     done += _organization(users[INSTITUTION_ADMIN_EMAIL], users[LEARNER_EMAIL])
     db.session.commit()
+    done += demo_progress(users[LEARNER_EMAIL])
     return done
 
 
@@ -134,3 +137,70 @@ def _organization(admin: User, learner: User) -> list[str]:
                             invitation_nonce=new_nonce(), invited_at=utcnow()))
         done.append(f"created invitation of {INVITED_COLLEAGUE}")
     return done
+
+
+# The demo learner's attendance (H5): one module finished three weeks ago, another under way. ---------------------
+
+FINISHED_MODULE = "interpersonal-dynamics-in-clinical-teams"  # every lecture complete
+PARTIAL_MODULE = "advances-in-relational-psychotherapy"  # the first lectures complete, the next one half-watched
+REPORT_EVERY_SECONDS = 10.0  # as the player reports
+
+
+def demo_modules() -> tuple[Module | None, Module | None]:
+    """(finished, under way): the modules above; with other content (tests), the first two published by title."""
+    published = list(db.session.scalars(select(Module).where(Module.published.is_(True)).order_by(Module.title)))
+    by_slug = {module.slug: module for module in published}
+    finished = by_slug.get(FINISHED_MODULE) or (published[1] if len(published) > 1 else None)
+    partial = by_slug.get(PARTIAL_MODULE) or next((module for module in published if module is not finished), None)
+    return finished, partial
+
+
+def demo_progress(learner: User) -> list[str]:
+    """Play the demo learner's lectures through the attendance service, as the player would have reported them
+    (every ten seconds, at normal speed, in evening sessions): the finished module over a week three weeks ago, the
+    other one over the last ten days, its last lecture left half-way two days ago. A module the learner has played
+    anything of is left as it is, so running it again changes nothing."""
+    from coursesite.learning.progress import completion
+
+    done = []
+    finished, partial = demo_modules()
+    today = utcnow().replace(hour=19, minute=30, second=0, microsecond=0)
+    plans: list[tuple[Module | None, datetime, int | None]] = [
+        (finished, today - timedelta(days=24), None),  # every lecture, one evening each
+        (partial, today - timedelta(days=10), 3),  # three lectures, then half of the fourth
+    ]
+    for module, first_evening, complete_count in plans:
+        if module is None or completion(learner.id, module).resume is not None:
+            continue
+        lectures = list(module.lectures)
+        count = len(lectures) if complete_count is None else max(0, min(complete_count, len(lectures) - 1))
+        evenings = list(_evenings(first_evening, len(lectures)))
+        for lecture, evening in zip(lectures[:count], evenings, strict=False):
+            _play(learner, lecture, evening, 1.0)
+        if count < len(lectures):
+            _play(learner, lectures[count], today - timedelta(days=2), 0.5)
+        state = "finished" if count == len(lectures) else f"{count} of {len(lectures)} lectures complete"
+        done.append(f"played {module.slug} for {learner.email} ({state})")
+    return done
+
+
+def _evenings(first: datetime, count: int) -> Iterator[datetime]:
+    """One evening per lecture, skipping every third day (nobody studies every night)."""
+    day = first
+    for _ in range(count):
+        yield day
+        day += timedelta(days=2 if (day - first).days % 3 == 2 else 1)
+
+
+def _play(learner: User, lecture: Lecture, start: datetime, share: float) -> None:
+    """Report ``share`` of ``lecture`` played from its start at ``start``, ten seconds per report."""
+    from coursesite.learning.progress import Report, record_report
+
+    end = lecture.duration_seconds * share
+    position = 0.0
+    while position < end:
+        step = min(REPORT_EVERY_SECONDS, end - position)
+        record_report(learner.id, lecture, Report(intervals=[(position, position + step)], position=position + step,
+                                                  rate=1.0, visible=True),
+                      now=start + timedelta(seconds=position + step))
+        position += step

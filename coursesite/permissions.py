@@ -49,7 +49,7 @@ class Right(StrEnum):
     VIEW_AUDIT = "view_audit"  # read the audit log (/staff/audit)
     MODERATE_FORUM = "moderate_forum"  # hide posts, lock threads, handle reports
     VIEW_REPORTS = "view_reports"  # sales and usage reports
-    MANAGE_CERTIFICATES = "manage_certificates"  # revoke and reissue certificates
+    MANAGE_CERTIFICATES = "manage_certificates"  # revoke and reissue certificates; reset learners' test attempts
     MANAGE_ORGANIZATIONS = "manage_organizations"  # list every organisation and look into any (read only)
     MANAGE_JOBS = "manage_jobs"  # see background jobs that failed for good and run them again (/staff/jobs)
 

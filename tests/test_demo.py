@@ -70,3 +70,40 @@ def test_demo_load_is_refused_in_production(migrated):
     result = app.test_cli_runner().invoke(args=["demo", "load"])
     assert result.exit_code == 1
     assert "does not run in production" in result.output
+
+
+def test_the_demo_learner_has_finished_one_module_and_is_part_way_through_another(app, runner):
+    """(H5) Played through the attendance service, on past evenings: a module finished weeks ago, and another under
+    way whose Continue resumes the lecture left half-way. Loading again plays nothing more."""
+    from datetime import timedelta
+
+    from coursesite.demo import demo_modules
+    from coursesite.learning.module_home import resume_point
+    from coursesite.learning.progress import completion
+    from coursesite.models_base import utcnow
+    from coursesite.synthetic import add_synthetic_modules
+
+    add_synthetic_modules(1, lectures_per_module=4)  # the fixture content has one module; the demo needs two
+    first = runner.invoke(args=["demo", "load"])
+    assert first.exit_code == 0, first.output
+    learner = db.session.scalar(select(User).where(User.email == "learner@demo.example.org"))
+    finished_module, partial_module = demo_modules()
+    finished, partial = completion(learner.id, finished_module), completion(learner.id, partial_module)
+    now = utcnow()
+
+    assert finished.complete and finished.percent == 100.0
+    assert now - timedelta(days=30) < finished.completed_at < now - timedelta(days=7)
+    assert all(item.seconds_on_task > 0 for item in finished.lectures)
+    assert len({item.first_played.date() for item in finished.lectures}) == len(finished.lectures)  # an evening each
+
+    assert not partial.complete and 0 < partial.percent < 100
+    assert partial.completed_count == len(partial.lectures) - 1
+    point = resume_point(partial)
+    left = partial.lectures[-1]
+    assert point.lecture_slug == left.slug and left.last_position == left.duration_seconds / 2
+    assert now - timedelta(days=3) < left.last_played < now
+    assert f"played {partial_module.slug} for learner@demo.example.org" in first.output
+
+    again = runner.invoke(args=["demo", "load"])
+    assert again.exit_code == 0 and "played" not in again.output
+    assert completion(learner.id, partial_module) == partial

@@ -13,11 +13,11 @@ from coursesite.catalog.content import read_modules
 
 CONTENT = Path(__file__).resolve().parent.parent / "content"
 MODULES = {
-    "advances-in-relational-psychotherapy": {"ce_hours": 21, "lectures": 12, "guides": 5, "terms": 30,
+    "advances-in-relational-psychotherapy": {"ce_hours": 1, "lectures": 12, "guides": 5, "terms": 30,
                                              "references": 40},
-    "interpersonal-dynamics-in-clinical-teams": {"ce_hours": 6, "lectures": 5, "guides": 2, "terms": 10,
+    "interpersonal-dynamics-in-clinical-teams": {"ce_hours": 0.5, "lectures": 5, "guides": 2, "terms": 10,
                                                  "references": 6},
-    "what-makes-therapists-effective": {"ce_hours": 6, "lectures": 6, "guides": 2, "terms": 10, "references": 6},
+    "what-makes-therapists-effective": {"ce_hours": 0.5, "lectures": 6, "guides": 2, "terms": 10, "references": 6},
 }
 KINDS = {"video_lecture", "audio_lecture", "interview", "conversation"}
 

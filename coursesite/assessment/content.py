@@ -6,14 +6,17 @@ from typing import Any
 
 from sqlalchemy import select
 
-from coursesite.assessment.models import Choice, Question, QuizSettings
+from coursesite.assessment.models import SHOW_ANSWERS, Choice, Question, QuizSettings
+from coursesite.catalog.content.reader import LECTURE_FILE_RE
 from coursesite.catalog.content.sections import ContentSection
 from coursesite.catalog.content.yamlfields import Fields, Report, load_yaml_list
 from coursesite.catalog.models import Module
 from coursesite.extensions import db
 
 QUESTIONS_PER_CE_HOUR = 6
-QUIZ_DEFAULTS = {"pass_percent": 75, "questions_per_attempt": 20, "max_attempts": 3, "time_limit_minutes": None}
+QUIZ_DEFAULTS: dict[str, Any] = {"pass_percent": 75, "questions_per_attempt": 20, "max_attempts": 3,
+                                 "time_limit_minutes": None, "shuffle_options": True,
+                                 "show_answers": "after_last_attempt", "cooloff_days": None}
 
 
 def read_quiz(module_dir: Path, module_fields: Fields, module_values: dict[str, Any],
@@ -29,8 +32,15 @@ def read_quiz(module_dir: Path, module_fields: Fields, module_values: dict[str, 
             max_attempts=fields.number("max_attempts", integer=True, minimum=1, maximum=20, default=3),
             time_limit_minutes=fields.number("time_limit_minutes", integer=True, minimum=1, maximum=600,
                                              required=False, default=None),
+            shuffle_options=fields.flag("shuffle_options", default=True),
+            show_answers=fields.choice("show_answers", SHOW_ANSWERS, required=False, default="after_last_attempt"),
+            cooloff_days=fields.number("cooloff_days", integer=True, minimum=1, maximum=365, required=False,
+                                       default=None),
         )
-    questions = _read_questions(module_dir / "questions.yaml", len(module_values["objectives"]), report)
+    lecture_slugs = {match.group(2) for path in sorted((module_dir / "lectures").glob("*.md"))
+                     if (match := LECTURE_FILE_RE.match(path.name))}
+    questions = _read_questions(module_dir / "questions.yaml", len(module_values["objectives"]), report,
+                                lecture_slugs)
     hours = module_values["ce_hours"] or 0
     path = module_dir / "questions.yaml"
     if len(questions) < quiz["questions_per_attempt"]:
@@ -41,12 +51,18 @@ def read_quiz(module_dir: Path, module_fields: Fields, module_values: dict[str, 
     return {"settings": quiz, "questions": questions}
 
 
-def _read_questions(path: Path, objective_count: int, report: Report) -> list[dict[str, Any]]:
+def _read_questions(path: Path, objective_count: int, report: Report,
+                    lecture_slugs: set[str] | None = None) -> list[dict[str, Any]]:
+    """The questions of ``path``; each may name the ``lecture`` (its slug) that teaches it, one of
+    ``lecture_slugs`` (None: not checked)."""
     questions: list[dict[str, Any]] = []
     keys: set[str] = set()
     for index, item in enumerate(load_yaml_list(path, report, required=True), start=1):
         fields = Fields(item, path, report, prefix=f"question {index}.")
-        fields.unknown({"key", "objective", "prompt", "choices", "explanation"})
+        fields.unknown({"key", "objective", "prompt", "choices", "explanation", "lecture"})
+        lecture = fields.slug("lecture", required=False)
+        if lecture and lecture_slugs is not None and lecture not in lecture_slugs:
+            fields.error("lecture", f"{lecture!r} is not a lecture of this module")
         key = fields.slug("key")
         if key in keys:
             fields.error("key", f"duplicate key {key!r}")
@@ -66,6 +82,7 @@ def _read_questions(path: Path, objective_count: int, report: Report) -> list[di
             "objective": fields.number("objective", integer=True, minimum=1, maximum=max(objective_count, 1)),
             "prompt": fields.text("prompt", max_len=3000),
             "explanation": fields.text("explanation", max_len=3000),
+            "lecture": lecture,
             "choices": choices,
         })
     return questions
@@ -82,6 +99,7 @@ def apply_quiz(module: Module, data: dict[str, Any]) -> None:
         question = existing.pop(item["key"], None) or Question(module_id=module.id, key=item["key"])
         question.position, question.objective = position, item["objective"]
         question.prompt, question.explanation, question.active = item["prompt"], item["explanation"], True
+        question.lecture_slug = item["lecture"]
         _sync_choices(question, item["choices"])
         db.session.add(question)
     for retired in existing.values():
@@ -104,19 +122,27 @@ def _fill_choice(choice: Choice, item: dict[str, Any]) -> Choice:
 def export_quiz(module: Module) -> tuple[dict[str, Any], dict[str, Any]]:
     settings = db.session.scalar(select(QuizSettings).where(QuizSettings.module_id == module.id))
     quiz = {name: getattr(settings, name) for name in QUIZ_DEFAULTS} if settings else dict(QUIZ_DEFAULTS)
-    if quiz["time_limit_minutes"] is None:
-        del quiz["time_limit_minutes"]
+    for optional in ("time_limit_minutes", "cooloff_days"):
+        if quiz[optional] is None:
+            del quiz[optional]
     questions = db.session.scalars(
         select(Question).where(Question.module_id == module.id, Question.active.is_(True)).order_by(Question.position)
     )
     files = [{
-        "key": q.key, "objective": q.objective, "prompt": q.prompt,
+        "key": q.key, "objective": q.objective, **({"lecture": q.lecture_slug} if q.lecture_slug else {}),
+        "prompt": q.prompt,
         "choices": [{"text": c.text, **({"correct": True} if c.correct else {})} for c in q.choices],
         "explanation": q.explanation,
     } for q in questions]
     return {"quiz": quiz}, {"questions.yaml": files}
 
 
+def questions_per_attempt_of(data: dict[str, Any]) -> int:
+    """How many questions one attempt asks (the bank may be smaller only in a module with errors)."""
+    return min(int(data["settings"]["questions_per_attempt"]), len(data["questions"]))
+
+
 QUIZ_SECTION = ContentSection(
     name="quiz", module_keys=frozenset({"quiz"}), read=read_quiz, apply=apply_quiz, export=export_quiz,
+    test_questions=questions_per_attempt_of,
 )

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal, overload
 
+from flask import g, has_request_context
 from sqlalchemy import ColumnElement, Select, select
 
 from coursesite.accounts.models import User
@@ -110,7 +111,17 @@ class ModuleHolding:
 
 def module_holding(user: User, module_id: int, at: datetime | None = None) -> ModuleHolding:
     """What ``user`` (logged in) holds of module ``module_id`` at ``at`` (default: now): one query, none for staff
-    who may open every module."""
+    who may open every module. Asked for now, the answer is kept for the rest of the request, so the module page's
+    viewer parts (billing's status and pricing, learning's progress and links) share the one query."""
+    if at is not None or not has_request_context():
+        return _module_holding(user, module_id, at)
+    kept: dict[tuple[int, int], ModuleHolding] = g.setdefault("module_holdings", {})
+    if (user.id, module_id) not in kept:
+        kept[user.id, module_id] = _module_holding(user, module_id, None)
+    return kept[user.id, module_id]
+
+
+def _module_holding(user: User, module_id: int, at: datetime | None) -> ModuleHolding:
     if has_right(user, Right.VIEW_ALL_MODULES):
         return ModuleHolding(access_until=None, certificate=False, opens_every_module=True)
     at = as_utc(at or utcnow())

@@ -14,6 +14,8 @@ content_cli = AppGroup("content", help="Check, import and export modules written
 
 
 def print_report(report: Report) -> None:
+    for problem in report.notes:
+        click.echo(f"note: {problem}")
     for problem in report.warnings:
         click.echo(f"warning: {problem}", err=True)
     for problem in report.errors:

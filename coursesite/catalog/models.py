@@ -15,6 +15,14 @@ LECTURE_KINDS = {
     "conversation": "Conversation",
 }
 LEVELS = ("introductory", "intermediate", "advanced")
+# The bodies whose approval a module may carry (``approvals:`` in module.yaml), with their full names.
+APPROVING_BODIES = {
+    "APA": "American Psychological Association",
+    "ASWB ACE": "Association of Social Work Boards, Approved Continuing Education",
+    "NBCC": "National Board for Certified Counselors",
+}
+# The format every certificate names (CE rules ask for it): the site's modules are recorded, self-paced.
+CERTIFICATE_FORMAT = "Home study / on-demand online"
 
 
 class ModulePart:
@@ -52,6 +60,14 @@ class Module(CachedContent, TimestampMixin, Model):
     objectives: Mapped[list[str]] = mapped_column(JSON, default=list)
     approval_statement: Mapped[str] = mapped_column(Text, default="")
     published: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Whether the test and certificate are offered (``certificate:`` in module.yaml); a module offering them names
+    # its sponsor and at least one approving body.
+    offers_certificate: Mapped[bool] = mapped_column(Boolean, default=True, server_default="1")
+    # The sponsor block: who is responsible for the programme, as the certificate names it.
+    sponsor_name: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    sponsor_contact: Mapped[str] = mapped_column(String(500), default="", server_default="")
+    signatory_name: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    signatory_title: Mapped[str] = mapped_column(String(200), default="", server_default="")
 
     lectures: Mapped[list[Lecture]] = relationship(
         back_populates="module", order_by="Lecture.position", cascade="all, delete-orphan"
@@ -65,10 +81,17 @@ class Module(CachedContent, TimestampMixin, Model):
     references: Mapped[list[Reference]] = relationship(
         back_populates="module", order_by="Reference.position", cascade="all, delete-orphan"
     )
+    approvals: Mapped[list[Approval]] = relationship(
+        back_populates="module", order_by="Approval.position", cascade="all, delete-orphan"
+    )
 
     @property
     def duration_seconds(self) -> float:
         return sum(lecture.duration_seconds for lecture in self.lectures)
+
+    @property
+    def certificate_format(self) -> str:
+        return CERTIFICATE_FORMAT
 
     @property
     def speakers(self) -> list[Speaker]:
@@ -151,10 +174,18 @@ class Lecture(ModulePart, CachedContent, TimestampMixin, Model):
     speaker_links: Mapped[list[LectureSpeaker]] = relationship(
         back_populates="lecture", order_by="LectureSpeaker.position", cascade="all, delete-orphan"
     )
+    reference_links: Mapped[list[LectureReference]] = relationship(
+        back_populates="lecture", order_by="LectureReference.position", cascade="all, delete-orphan"
+    )
 
     @property
     def speakers(self) -> list[Speaker]:
         return [link.speaker for link in self.speaker_links]
+
+    @property
+    def references(self) -> list[Reference]:
+        """The works this lecture cites (its front matter's ``references``), in the order given there."""
+        return [link.reference for link in self.reference_links]
 
     @property
     def kind_label(self) -> str:
@@ -215,7 +246,46 @@ class Reference(ModulePart, CachedContent, Model):
     annotation: Mapped[str] = mapped_column(Text, default="")
 
     module: Mapped[Module] = relationship(back_populates="references")
+    lecture_links: Mapped[list[LectureReference]] = relationship(
+        order_by="LectureReference.lecture_id", viewonly=True
+    )
 
     @property
     def link(self) -> str:
         return f"https://doi.org/{self.doi}" if self.doi else self.url
+
+
+class Approval(ModulePart, CachedContent, Model):
+    """An approving body's approval of a module (``approvals:`` in module.yaml), with its statement word for word as
+    the certificate prints it."""
+
+    __tablename__ = "approvals"
+    __table_args__ = (UniqueConstraint("module_id", "body"), one_of("body", APPROVING_BODIES),
+                      CheckConstraint("credits > 0", name="credits"))
+    natural_key = "body"
+
+    body: Mapped[str] = mapped_column(String(20))
+    statement: Mapped[str] = mapped_column(Text)
+    provider_number: Mapped[str] = mapped_column(String(80), default="")
+    approval_period: Mapped[str] = mapped_column(String(120), default="")
+    credits: Mapped[float] = mapped_column(Float)
+
+    module: Mapped[Module] = relationship(back_populates="approvals")
+
+    @property
+    def body_name(self) -> str:
+        return APPROVING_BODIES[self.body]
+
+
+class LectureReference(CachedContent, Model):
+    """A work of the module's bibliography that a lecture cites (the lecture's front matter ``references``)."""
+
+    __tablename__ = "lecture_references"
+
+    lecture_id: Mapped[int] = mapped_column(ForeignKey("lectures.id", ondelete="CASCADE"), primary_key=True)
+    reference_id: Mapped[int] = mapped_column(ForeignKey("references.id", ondelete="CASCADE"), primary_key=True,
+                                              index=True)
+    position: Mapped[int] = mapped_column(Integer)
+
+    lecture: Mapped[Lecture] = relationship(back_populates="reference_links")
+    reference: Mapped[Reference] = relationship()

@@ -7,7 +7,7 @@ from math import ceil
 from typing import Any
 
 from sqlalchemy import Select, func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from coursesite.catalog.models import LECTURE_KINDS, Lecture, LectureSpeaker, Module, Speaker
 from coursesite.extensions import db
@@ -115,6 +115,7 @@ def published_module(slug: str) -> Module | None:
             selectinload(Module.guides),
             selectinload(Module.glossary),
             selectinload(Module.references),
+            joinedload(Module.approvals),  # a row or three: joined, so the page costs no extra query
         )
     )
     return db.session.scalar(query)

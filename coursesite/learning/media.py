@@ -10,17 +10,17 @@ import mimetypes
 from pathlib import Path
 from urllib.parse import quote
 
-from flask import Blueprint, Response, abort, current_app, send_from_directory
+from flask import Blueprint, abort, current_app, redirect, send_from_directory
+from werkzeug.wrappers import Response
 
 from coursesite.billing.access import can_watch
 from coursesite.catalog.models import Lecture
 from coursesite.learning.services import is_speaker_photo, lectures_for_file
 from coursesite.permissions import Refused, Viewer, public, requires_module_access
+from coursesite.storage import s3_store
 
 bp = Blueprint("media", __name__, url_prefix="/media")
-# Browsers only load caption tracks served as text/vtt; Python's table may not know the suffix.
-mimetypes.add_type("text/vtt", ".vtt")
-mimetypes.add_type("audio/mp4", ".m4a")
+# (coursesite.storage teaches mimetypes text/vtt and audio/mp4, which browsers need for captions and audio.)
 
 # Photos and preview files are the same for everyone: any cache may keep them a day. A gated file is paid content:
 # no cache keeps it (``no-store``, set for every gated route by coursesite.permissions, the one home of that rule).
@@ -28,11 +28,19 @@ PUBLIC_MAX_AGE = 86400
 
 
 def deliver(path: str, *, public: bool) -> Response:
-    """Send a stored file, or hand it to the front web server when ``MEDIA_DELIVERY=x-accel``.
+    """Send a stored file, hand it to the front web server when ``MEDIA_DELIVERY=x-accel``, or redirect to a presigned
+    URL of the bucket when ``MEDIA_DELIVERY=s3`` (coursesite/storage.py).
 
     ``path`` must come from the database (see the module docstring), never straight from the URL.
     """
     max_age = PUBLIC_MAX_AGE if public else None
+    bucket = s3_store()
+    if bucket is not None:
+        response = redirect(bucket.presigned_url(path, public=public), code=302)
+        if public:  # the same for everyone, but the URL expires: keep the redirect less than half its life
+            response.cache_control.public = True
+            response.cache_control.max_age = bucket.expiry_seconds // 2
+        return response  # a gated file's redirect is no-store (coursesite.permissions), like its bytes
     if current_app.config["MEDIA_DELIVERY"] == "x-accel":
         response = current_app.response_class()
         response.headers["X-Accel-Redirect"] = "/protected-media/" + quote(path, safe="/")

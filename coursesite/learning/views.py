@@ -2,15 +2,24 @@
 slides)."""
 from __future__ import annotations
 
-from flask import Blueprint, render_template, url_for
+from typing import Any
+
+from flask import Blueprint, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from coursesite.accounts.models import User
-from coursesite.billing.access import can_watch
+from coursesite.billing.access import can_watch, has_access
+from coursesite.catalog.models import Module
+from coursesite.extensions import login_manager
+from coursesite.learning.module_home import find_module_with_lectures, learner_home
+from coursesite.learning.notes import notes_on_lecture
 from coursesite.learning.overview import learning_overview
+from coursesite.learning.progress import player_progress
+from coursesite.learning.reading import lecture_reading
 from coursesite.learning.services import LecturePlace, find_lecture
-from coursesite.permissions import Refused, Viewer, login_required, requires_module_access
+from coursesite.learning.transcript import parse_position, transcript_for
+from coursesite.permissions import Refused, Viewer, login_required, requires_module_access, signed_in
 
 bp = Blueprint("learning", __name__)
 
@@ -39,4 +48,42 @@ def lecture_gate(user: Viewer | None, slug: str, lecture_slug: str) -> LecturePl
 @bp.get("/modules/<slug>/lectures/<lecture_slug>")
 @requires_module_access(lecture_gate)
 def lecture(place: LecturePlace, slug: str, lecture_slug: str) -> ResponseReturnValue:
-    return render_template("learning/lecture.html", place=place)
+    return render_lecture(place)
+
+
+def render_lecture(place: LecturePlace, status: int = 200, **extra: Any) -> ResponseReturnValue:
+    """The lecture page (also re-shown, with ``extra`` such as a note form's error, by the notes views).
+
+    ``?t=`` starts the media at that second (transcript links, notes, search hits); ``?find=`` filters the
+    transcript (coursesite/learning/transcript.py). A logged-in viewer sees their own notes on the lecture.
+    """
+    start_at = parse_position(request.args.get("t"), place.lecture.duration_seconds)
+    transcript = transcript_for(place.lecture.cues, find=request.args.get("find", ""), at=start_at)
+    my_notes = notes_on_lecture(current_user.id, place.lecture.id) if current_user.is_authenticated else None
+    # Attendance (coursesite/learning/progress.py): with no ?t= the player resumes at the last position reported.
+    progress = (player_progress(current_user.id, place.lecture, resume="t" not in request.args)
+                if current_user.is_authenticated else None)
+    # Reading (coursesite/learning/reading.py): the lecture's references, glossary links in the transcript.
+    reading = lecture_reading(place.lecture, place.module.slug, transcript.cues, current_user)
+    return render_template("learning/lecture.html", place=place, start_at=start_at, transcript=transcript,
+                           my_notes=my_notes, player_progress=progress, lecture_citations=reading.lecture_citations,
+                           glossary_cues=reading.glossary_cues, **extra), status
+
+
+def module_home_gate(user: Viewer | None, slug: str) -> Module | Refused:
+    """The published module with its lectures, for a logged-in person with access; visitors are sent to log in,
+    learners without access see what they are missing (403), and an unknown module is a 404."""
+    if not signed_in(user):
+        return Refused(login_manager.unauthorized())
+    module = find_module_with_lectures(slug)
+    if module is None:
+        return Refused()
+    if not has_access(user, module.id):
+        return Refused((render_template("learning/module_locked.html", module=module), 403))
+    return module
+
+
+@bp.get("/modules/<slug>/learn")
+@requires_module_access(module_home_gate)
+def module_home(module: Module, slug: str) -> ResponseReturnValue:
+    return render_template("learning/module_home.html", home=learner_home(current_user.id, module))

@@ -21,6 +21,7 @@ from coursesite.organizations import lists, services
 from coursesite.organizations.forms import AcceptForm, InviteForm, RenameForm, SeatActionForm, UploadForm
 from coursesite.organizations.lists import Invitee, ListRefused
 from coursesite.organizations.models import Organization, Seat, SeatLicence
+from coursesite.organizations.progress import dashboard_progress
 from coursesite.organizations.services import InviteOutcome, OrganizationAccess, SeatError
 from coursesite.permissions import Right, has_right, login_required, public
 
@@ -79,7 +80,7 @@ def _render_dashboard(access: OrganizationAccess, *, invite_form: InviteForm | N
     licences = [summary.licence for summary in summaries if summary.open] if access.can_manage else []
     return render_template(
         "organizations/dashboard.html", access=access, organization=organization,
-        summaries=summaries, current_licences=licences,
+        summaries=summaries, current_licences=licences, progress=dashboard_progress(summaries),
         invite_form=_with_licences(invite_form or InviteForm(formdata=None), licences),
         upload_form=_with_licences(upload_form or UploadForm(formdata=None), licences),
         rename_form=rename_form or RenameForm(formdata=None, name=organization.name),

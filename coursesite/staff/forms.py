@@ -43,3 +43,20 @@ class AuditFilterForm(Form):
     def validate_date_to(self, field: Field) -> None:
         if field.data and self.date_from.data and field.data < self.date_from.data:
             raise ValidationError("The end date comes before the start date.")
+
+
+class PeriodForm(Form):
+    """A period for reports and exports (a GET form, so no CSRF token); both days included."""
+
+    date_from = DateField("From", validators=[Optional(), plausible_date])
+    date_to = DateField("To", validators=[Optional(), plausible_date])
+
+    def validate_date_to(self, field: Field) -> None:
+        if field.data and self.date_from.data and field.data < self.date_from.data:
+            raise ValidationError("The end date comes before the start date.")
+
+
+class RecordsForm(PeriodForm):
+    """Which module's records to download, for which period (a GET form)."""
+
+    module = SelectField("Module", choices=[], validators=[InputRequired("Choose a module.")])

@@ -4,9 +4,12 @@ Revision ID: e1400003
 Revises: e1400002
 Create Date: 2026-12-05 07:00:00.000000
 
+``search_entries`` is the same on every database; the full-text index over it is the database's own (see
+coursesite/learning/search_models.py): an FTS5 table kept in step by triggers on SQLite, a GIN expression index on
+PostgreSQL. The index starts empty: the next content import (or ``flask demo load``) fills it.
 """
-import sqlalchemy as sa  # noqa: F401
-from alembic import op  # noqa: F401
+import sqlalchemy as sa
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'e1400003'
@@ -14,10 +17,59 @@ down_revision = 'e1400002'
 branch_labels = None
 depends_on = None
 
+KINDS = ('module', 'speaker', 'cue', 'guide', 'term', 'reference')
+
+SQLITE_UP = [
+    "CREATE VIRTUAL TABLE search_fts USING fts5(title, body, content='search_entries', content_rowid='id', "
+    "tokenize='porter unicode61 remove_diacritics 2')",
+    "CREATE TRIGGER search_entries_ai AFTER INSERT ON search_entries BEGIN "
+    "INSERT INTO search_fts(rowid, title, body) VALUES (new.id, new.title, new.body); END",
+    "CREATE TRIGGER search_entries_ad AFTER DELETE ON search_entries BEGIN "
+    "INSERT INTO search_fts(search_fts, rowid, title, body) VALUES ('delete', old.id, old.title, old.body); END",
+    "CREATE TRIGGER search_entries_au AFTER UPDATE ON search_entries BEGIN "
+    "INSERT INTO search_fts(search_fts, rowid, title, body) VALUES ('delete', old.id, old.title, old.body); "
+    "INSERT INTO search_fts(rowid, title, body) VALUES (new.id, new.title, new.body); END",
+]
+SQLITE_DOWN = [
+    "DROP TRIGGER search_entries_au",
+    "DROP TRIGGER search_entries_ad",
+    "DROP TRIGGER search_entries_ai",
+    "DROP TABLE search_fts",
+]
+POSTGRES_UP = [
+    "CREATE INDEX ix_search_entries_document ON search_entries "
+    "USING gin (to_tsvector('english'::regconfig, translate((title || ' ' || body), '<>', '  ')))",
+]
+POSTGRES_DOWN = ["DROP INDEX ix_search_entries_document"]
+
 
 def upgrade() -> None:
-    pass
+    op.create_table(
+        'search_entries',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('module_id', sa.Integer(), nullable=False),
+        sa.Column('kind', sa.String(length=20), nullable=False),
+        sa.Column('catalogue', sa.Boolean(), nullable=False),
+        sa.Column('position', sa.Integer(), nullable=False),
+        sa.Column('target', sa.String(length=120), nullable=False),
+        sa.Column('anchor', sa.String(length=200), nullable=False),
+        sa.Column('seconds', sa.Float(), nullable=True),
+        sa.Column('context', sa.String(length=300), nullable=False),
+        sa.Column('title', sa.String(length=500), nullable=False),
+        sa.Column('body', sa.Text(), nullable=False),
+        sa.CheckConstraint(f"kind IN {KINDS!r}", name='kind'),
+        sa.ForeignKeyConstraint(['module_id'], ['modules.id'], ondelete='CASCADE'),
+        sa.PrimaryKeyConstraint('id'),
+    )
+    op.create_index('ix_search_entries_module_kind', 'search_entries', ['module_id', 'kind'], unique=False)
+    statements = SQLITE_UP if op.get_bind().dialect.name == 'sqlite' else POSTGRES_UP
+    for statement in statements:
+        op.execute(statement)
 
 
 def downgrade() -> None:
-    pass
+    statements = SQLITE_DOWN if op.get_bind().dialect.name == 'sqlite' else POSTGRES_DOWN
+    for statement in statements:
+        op.execute(statement)
+    op.drop_index('ix_search_entries_module_kind', table_name='search_entries')
+    op.drop_table('search_entries')

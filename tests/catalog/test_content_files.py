@@ -26,7 +26,11 @@ def snapshot() -> dict:
     quiz = db.session.scalar(select(QuizSettings))
     return {
         "module": {c: getattr(module, c) for c in ("slug", "title", "subtitle", "summary", "ce_hours", "level",
-                                                  "audience", "objectives", "approval_statement", "published")},
+                                                  "audience", "objectives", "approval_statement", "published",
+                                                  "offers_certificate", "sponsor_name", "sponsor_contact",
+                                                  "signatory_name", "signatory_title")},
+        "approvals": [(a.position, a.body, a.statement, a.provider_number, a.approval_period, a.credits)
+                      for a in module.approvals],
         "lectures": [
             (lecture.position, lecture.slug, lecture.title, lecture.kind, lecture.summary, lecture.notes,
              lecture.duration_seconds, lecture.preview, lecture.media_path, lecture.media_type, lecture.captions_path,
@@ -44,8 +48,9 @@ def snapshot() -> dict:
                         r.issue, r.pages, r.doi, r.url, r.seminal, r.annotation) for r in module.references],
         "prices": sorted((t.code, t.unit_amount, t.min_quantity, t.grants)
                          for t in db.session.scalars(select(PriceTier))),
-        "quiz": (quiz.pass_percent, quiz.questions_per_attempt, quiz.max_attempts, quiz.time_limit_minutes),
-        "questions": [(q.key, q.objective, q.prompt, q.explanation, q.active, [(c.text, c.correct) for c in q.choices])
+        "quiz": (quiz.pass_percent, quiz.questions_per_attempt, quiz.max_attempts, quiz.time_limit_minutes,
+                 quiz.shuffle_options, quiz.show_answers, quiz.cooloff_days),
+        "questions": [(q.key, q.objective, q.lecture_slug, q.prompt, q.explanation, q.active, [(c.text, c.correct) for c in q.choices])
                       for q in db.session.scalars(select(Question).order_by(Question.position))],
     }
 
@@ -181,7 +186,7 @@ BROKEN = [
     (_captions_past_media, "01-first-steps.vtt:6", "cue 2 (00:00:02.000 --> 00:00:09.000) runs past the end"),
     (_duplicate_speaker, "speakers.yaml:12: speaker 2.slug", "duplicate slug 'ada-testwright'"),
     (_bad_related_term, "glossary.yaml:3: term 1.related", "'Third idea' is not a term of this glossary"),
-    (_two_correct_choices, "questions.yaml:4: question 1.choices", "exactly one choice must be correct"),
+    (_two_correct_choices, "questions.yaml:5: question 1.choices", "exactly one choice must be correct"),
 ]
 
 
@@ -220,8 +225,8 @@ def test_a_failure_late_in_the_import_rolls_everything_back(app, content_copy, m
 def test_validate_warns_about_thin_question_bank_but_passes(runner):
     result = runner.invoke(args=["content", "validate", str(FIXTURES / "content" / "sample-module")])
     assert result.exit_code == 0
-    assert "2 questions for 1.5 CE hours; at least 6 per CE hour are expected" in result.output
-    assert "1 references for 1.5 CE hours" in result.output
+    assert "2 questions for 0.5 CE hours; at least 6 per CE hour are expected" in result.output
+    assert "supports up to 0.5 CE hours" in result.output
 
 
 def test_validate_of_a_folder_without_modules_fails(runner, tmp_path):
@@ -235,7 +240,7 @@ def _nan_duration(root: Path) -> None:
 
 
 def _huge_ce_hours(root: Path) -> None:
-    _replace(root / "sample-module" / "module.yaml", "ce_hours: 1.5", "ce_hours: " + "9" * 400)
+    _replace(root / "sample-module" / "module.yaml", "ce_hours: 0.5", "ce_hours: " + "9" * 400)
 
 
 def _front_matter_not_a_mapping(root: Path) -> None:
@@ -291,7 +296,7 @@ MORE_BROKEN = [
     (_speakers_not_a_list, "speakers.yaml:1", "must be a list"),
     (_broken_cue_timing, "01-first-steps.vtt:6", "is not WebVTT"),
     (_comma_cue_timing, "01-first-steps.vtt:6", "is not WebVTT"),
-    (_nul_in_lecture_notes, "01-first-steps.md:11", "contains a control character"),
+    (_nul_in_lecture_notes, "01-first-steps.md:12", "contains a control character"),
     (_voice_of_someone_else, "02-in-conversation.vtt:6", "voiced by 'Sigmund Freud', who is not a speaker"),
     (_duplicate_front_matter_key, "01-first-steps.md:10", "duplicate key 'kind' (first at line 3)"),
 ]

@@ -23,7 +23,7 @@ def test_module_page_shows_everything_a_buyer_needs(client, sample_module):
     response = client.get("/modules/sample-module")
     assert response.status_code == 200
     page = response.get_data(as_text=True)
-    for expected in ("A Sample Module", "1.5 CE hours", "Describe the first idea.", "Apply the second idea.",
+    for expected in ("A Sample Module", "0.5 CE hours", "Describe the first idea.", "Apply the second idea.",
                      "Ada Testwright, PhD", "Bo Fixture, PsyD", "First steps", "Audio lecture", "Conversation",
                      "4 s", "Free preview", "An overview", "sponsor of this test program"):
         assert expected in page, expected

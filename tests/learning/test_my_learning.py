@@ -24,12 +24,13 @@ def my_learning_page(app, *, days: int, granted_days_ago: int) -> str:
 def test_my_learning_shows_the_access_window_and_days_left(app, sample_module):
     page = my_learning_page(app, days=40, granted_days_ago=10)
     assert "A Sample Module" in page and "<strong>30 days left</strong>" in page
-    assert "Start watching" in page and "Test and certificate: not bought yet." in page
+    assert 'Continue<span class="continue-detail"> with the first lecture: First steps' in page
+    assert "Test and certificate: not bought yet." in page
 
 
 def test_my_learning_lists_ended_access_with_a_renew_link(app, sample_module):
     page = my_learning_page(app, days=5, granted_days_ago=30)
-    assert "Access ended on" in page and "Renew" in page and "Start watching" not in page
+    assert "Access ended on" in page and "Renew" in page and "Continue" not in page
 
 
 def test_learning_overview_counts_renewals_in_the_window(app, sample_module):

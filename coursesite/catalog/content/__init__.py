@@ -17,6 +17,7 @@ from coursesite.caching import bump_content_revision
 from coursesite.catalog.content.sections import ContentSection
 from coursesite.catalog.content.yamlfields import Report, load_yaml_list
 from coursesite.extensions import db
+from coursesite.storage import media_store
 
 if TYPE_CHECKING:
     from coursesite.catalog.content.reader import ModuleData
@@ -59,11 +60,12 @@ def import_content(path: Path) -> Report:
     report, modules = read_modules(path)
     if not report.ok:
         return report
-    media_root = Path(current_app.config["MEDIA_ROOT"])
+    store = media_store()  # MEDIA_ROOT, or the bucket with MEDIA_DELIVERY=s3 (coursesite/storage.py)
     try:
+        store.prepare()
         bump_content_revision()  # first write: concurrent imports now wait for this one to commit
         for module in modules:
-            import_module(module, content_sections(), media_root)
+            import_module(module, content_sections(), store)
         db.session.commit()
     except SQLAlchemyError as exc:
         db.session.rollback()
@@ -93,5 +95,5 @@ def export_content(slug: str, content_root: Path) -> Report:
     if any(not isinstance(entry, dict) or not isinstance(entry.get("slug"), str) for entry in existing):
         report.error(speakers_file, "every speaker needs a slug before others can be merged in")
     if report.ok:
-        export_module(module, content_sections(), Path(current_app.config["MEDIA_ROOT"]), content_root, existing)
+        export_module(module, content_sections(), media_store(), content_root, existing)
     return report

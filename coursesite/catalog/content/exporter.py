@@ -1,7 +1,6 @@
 """Write a module from the database back out as files that import to the same state."""
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +9,7 @@ import yaml
 from coursesite.catalog.content.sections import ContentSection
 from coursesite.catalog.content.yamlfields import LineDict
 from coursesite.catalog.models import Lecture, Module, Speaker
+from coursesite.storage import MediaStore
 
 MODULE_FIELDS = ("title", "subtitle", "summary", "ce_hours", "level", "audience", "objectives",
                  "approval_statement", "published")
@@ -43,12 +43,13 @@ def _front_matter(meta: dict[str, Any], body: str) -> str:
     return f"---\n{dump_yaml(meta)}---\n{body}\n"
 
 
-def export_module(module: Module, sections: list[ContentSection], media_root: Path, content_root: Path,
+def export_module(module: Module, sections: list[ContentSection], store: MediaStore, content_root: Path,
                   existing_speakers: list[dict[str, Any]]) -> Path:
     """Write ``module`` to ``content_root/<slug>/`` and merge its speakers into ``content_root/speakers.yaml``
     (``existing_speakers``: that file's entries, already checked)."""
     folder = content_root / module.slug
     module_yaml = {name: getattr(module, name) for name in MODULE_FIELDS}
+    module_yaml.update(_approvals_yaml(module))
     if module_yaml["ce_hours"] == int(module_yaml["ce_hours"]):
         module_yaml["ce_hours"] = int(module_yaml["ce_hours"])
     for section in sections:
@@ -58,7 +59,7 @@ def export_module(module: Module, sections: list[ContentSection], media_root: Pa
             _write(folder / name, dump_yaml(data))
     _write(folder / "module.yaml", dump_yaml(module_yaml))
     for lecture in module.lectures:
-        _export_lecture(lecture, folder / "lectures", media_root)
+        _export_lecture(lecture, folder / "lectures", store)
     for guide in module.guides:
         meta = {"title": guide.title, "position": guide.position, "summary": guide.summary}
         _write(folder / "guides" / f"{guide.slug}.md", _front_matter(meta, guide.body))
@@ -73,11 +74,26 @@ def export_module(module: Module, sections: list[ContentSection], media_root: Pa
             for ref in module.references
         ]))
     speakers = {link.speaker.slug: link.speaker for lecture in module.lectures for link in lecture.speaker_links}
-    _merge_speakers(list(speakers.values()), existing_speakers, content_root, media_root)
+    _merge_speakers(list(speakers.values()), existing_speakers, content_root, store)
     return folder
 
 
-def _export_lecture(lecture: Lecture, folder: Path, media_root: Path) -> None:
+def _approvals_yaml(module: Module) -> dict[str, Any]:
+    """``certificate``, ``sponsor`` and ``approvals`` as catalog/content/approvals.py reads them."""
+    entries: dict[str, Any] = {"certificate": module.offers_certificate}
+    if module.sponsor_name:
+        entries["sponsor"] = {"name": module.sponsor_name, "contact": module.sponsor_contact,
+                              "signatory": module.signatory_name, "signatory_title": module.signatory_title}
+    entries["approvals"] = [
+        {"body": a.body, "statement": a.statement,
+         **{name: getattr(a, name) for name in ("provider_number", "approval_period") if getattr(a, name)},
+         "credits": int(a.credits) if a.credits == int(a.credits) else a.credits}
+        for a in module.approvals
+    ] or "none"
+    return entries
+
+
+def _export_lecture(lecture: Lecture, folder: Path, store: MediaStore) -> None:
     stem = f"{lecture.position:02d}-{lecture.slug}"
     files = {"media": lecture.media_path, "captions": lecture.captions_path, "slides": lecture.slides_path}
     meta: dict[str, Any] = {
@@ -88,15 +104,17 @@ def _export_lecture(lecture: Lecture, folder: Path, media_root: Path) -> None:
         if stored:
             name = f"{stem}{Path(stored).suffix}"
             folder.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(media_root / stored, folder / name)
+            store.fetch(stored, folder / name)
             meta[key] = name
     if lecture.preview:
         meta["preview"] = True
+    if lecture.reference_links:
+        meta["references"] = [reference.key for reference in lecture.references]
     _write(folder / f"{stem}.md", _front_matter(meta, lecture.notes))
 
 
 def _merge_speakers(speakers: list[Speaker], existing: list[dict[str, Any]], content_root: Path,
-                    media_root: Path) -> None:
+                    store: MediaStore) -> None:
     """Update or add each speaker's entry, keeping fields the database does not hold (such as ``voice``)."""
     by_slug = {entry["slug"]: entry for entry in existing}
     for speaker in speakers:
@@ -110,7 +128,7 @@ def _merge_speakers(speakers: list[Speaker], existing: list[dict[str, Any]], con
         if speaker.photo_path:
             photo = f"speakers/{speaker.slug}{Path(speaker.photo_path).suffix}"
             (content_root / "speakers").mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(media_root / speaker.photo_path, content_root / photo)
+            store.fetch(speaker.photo_path, content_root / photo)
             entry["photo"] = photo
         else:
             entry.pop("photo", None)

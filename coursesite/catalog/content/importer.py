@@ -1,11 +1,7 @@
 """Write checked module data into the database: idempotent (upserts by slug/key) and all-or-nothing."""
 from __future__ import annotations
 
-import hashlib
-import os
-import shutil
 from collections.abc import Callable, Sequence
-from pathlib import Path
 from typing import Any, TypeVar
 
 from sqlalchemy import select
@@ -13,8 +9,10 @@ from sqlalchemy import select
 from coursesite.catalog.content.reader import MEDIA_TYPES, LectureData, ModuleData, SpeakerData
 from coursesite.catalog.content.sections import ContentSection
 from coursesite.catalog.models import (
+    Approval,
     GlossaryTerm,
     Lecture,
+    LectureReference,
     LectureSpeaker,
     Module,
     Reference,
@@ -24,41 +22,26 @@ from coursesite.catalog.models import (
 )
 from coursesite.extensions import db
 from coursesite.models_base import Model
+from coursesite.storage import MediaStore
 
 Row = TypeVar("Row", bound=Model)
 Item = TypeVar("Item")
 
 
-def store_file(source: Path, media_root: Path, folder: str) -> str:
-    """Copy ``source`` under ``media_root/folder`` named by its content hash; return the relative path.
-
-    A file already stored is never rewritten, so pages serving the previous import keep working while a new one runs
-    and a failed import leaves nothing that a database row points at.
-    """
-    with source.open("rb") as stream:
-        digest = hashlib.file_digest(stream, "sha256").hexdigest()[:24]
-    relative = f"{folder}/{digest}{source.suffix.lower()}"
-    target = media_root / relative
-    if not target.exists():
-        target.parent.mkdir(parents=True, exist_ok=True)
-        temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-        shutil.copyfile(source, temporary)
-        os.replace(temporary, target)
-    return relative
-
-
-def import_module(data: ModuleData, sections: list[ContentSection], media_root: Path) -> Module:
+def import_module(data: ModuleData, sections: list[ContentSection], store: MediaStore) -> Module:
     """Upsert ``data`` in the current session; the caller commits or rolls back."""
-    speakers = {slug: _upsert_speaker(speaker, media_root) for slug, speaker in data.speakers.items()}
+    speakers = {slug: _upsert_speaker(speaker, store) for slug, speaker in data.speakers.items()}
     module = db.session.scalar(select(Module).where(Module.slug == data.slug)) or Module(slug=data.slug)
     for name, value in data.fields.items():
         setattr(module, name, value)
     db.session.add(module)
-    _sync(module.lectures, data.lectures, "slug", lambda row, item: _fill_lecture(row, item, speakers, media_root),
+    _sync(module.lectures, data.lectures, "slug", lambda row, item: _fill_lecture(row, item, speakers, store),
           Lecture)
     _sync(module.guides, data.guides, "slug", _fill_from_dict, StudyGuide)
     _sync(module.glossary, _numbered(data.glossary), "slug", _fill_from_dict, GlossaryTerm)
     _sync(module.references, _numbered(data.references), "key", _fill_from_dict, Reference)
+    _sync(module.approvals, _numbered(data.approvals), "body", _fill_from_dict, Approval)
+    _link_references(module, data.lectures)
     db.session.flush()
     for section in sections:
         section.apply(module, data.sections[section.name])
@@ -87,18 +70,36 @@ def _fill_from_dict(row: Model, item: dict[str, Any]) -> None:
         setattr(row, name, value)
 
 
-def _fill_lecture(row: Lecture, item: LectureData, speakers: dict[str, Speaker], media_root: Path) -> None:
+def _fill_lecture(row: Lecture, item: LectureData, speakers: dict[str, Speaker], store: MediaStore) -> None:
     row.slug, row.position, row.title, row.kind = item.slug, item.position, item.title, item.kind
     row.summary, row.notes, row.duration_seconds, row.preview = item.summary, item.notes, item.duration, item.preview
-    row.media_path = store_file(item.media, media_root, "lectures")
+    row.media_path = store.store(item.media, "lectures")
     row.media_type = MEDIA_TYPES[item.media.suffix.lower()]
-    row.captions_path = store_file(item.captions, media_root, "lectures")
-    row.slides_path = store_file(item.slides, media_root, "lectures") if item.slides else None
+    row.captions_path = store.store(item.captions, "lectures")
+    row.slides_path = store.store(item.slides, "lectures") if item.slides else None
     row.cues = item.cues
     links = {link.speaker.slug: link for link in row.speaker_links}
     row.speaker_links = [
         _link(links.get(slug), speakers[slug], position) for position, slug in enumerate(item.speakers, start=1)
     ]
+
+
+def _link_references(module: Module, lectures: list[LectureData]) -> None:
+    """Each lecture's ``references``, as links to the module's references (synced just before, so every key the
+    reader accepted is there)."""
+    by_key = {reference.key: reference for reference in module.references}
+    for row, item in zip(module.lectures, lectures, strict=True):
+        links = {link.reference.key: link for link in row.reference_links}
+        row.reference_links = [
+            _reference_link(links.get(key), by_key[key], position)
+            for position, key in enumerate(item.references, start=1)
+        ]
+
+
+def _reference_link(link: LectureReference | None, reference: Reference, position: int) -> LectureReference:
+    link = link or LectureReference(reference=reference)
+    link.position = position
+    return link
 
 
 def _link(link: LectureSpeaker | None, speaker: Speaker, position: int) -> LectureSpeaker:
@@ -107,10 +108,10 @@ def _link(link: LectureSpeaker | None, speaker: Speaker, position: int) -> Lectu
     return link
 
 
-def _upsert_speaker(data: SpeakerData, media_root: Path) -> Speaker:
+def _upsert_speaker(data: SpeakerData, store: MediaStore) -> Speaker:
     speaker = db.session.scalar(select(Speaker).where(Speaker.slug == data.slug)) or Speaker(slug=data.slug)
     speaker.name, speaker.credentials, speaker.title, speaker.bio = data.name, data.credentials, data.title, data.bio
-    speaker.photo_path = store_file(data.photo, media_root, "speakers") if data.photo else None
+    speaker.photo_path = store.store(data.photo, "speakers") if data.photo else None
     _sync(speaker.resources, _numbered(data.resources), "position", _fill_from_dict, Resource)
     db.session.add(speaker)
     return speaker

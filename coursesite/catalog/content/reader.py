@@ -14,6 +14,7 @@ import mutagen
 import webvtt
 from webvtt.errors import MalformedCaptionError, MalformedFileError
 
+from coursesite.catalog.content.approvals import CreditCalculation, check_credits, read_approvals, word_count
 from coursesite.catalog.content.sections import ContentSection
 from coursesite.catalog.content.yamlfields import CONTROL_RE, Fields, Report, load_yaml, load_yaml_list, slug_problem
 from coursesite.catalog.models import LECTURE_KINDS, LEVELS
@@ -58,6 +59,7 @@ class LectureData:
     captions: Path
     slides: Path | None
     cues: list[dict[str, Any]]
+    references: list[str] = field(default_factory=list)  # keys of bibliography.yaml the lecture cites
 
 
 @dataclass
@@ -71,6 +73,7 @@ class ModuleData:
     references: list[dict[str, Any]] = field(default_factory=list)
     speakers: dict[str, SpeakerData] = field(default_factory=dict)
     sections: dict[str, Any] = field(default_factory=dict)
+    approvals: list[dict[str, Any]] = field(default_factory=list)
 
 
 def slugify(text: str) -> str:
@@ -168,7 +171,7 @@ def read_module(module_dir: Path, sections: list[ContentSection], speakers: dict
     fields = Fields(data, path, report)
     section_keys = {key for section in sections for key in section.module_keys}
     fields.unknown({"title", "subtitle", "summary", "ce_hours", "level", "audience", "objectives",
-                    "approval_statement", "published"} | section_keys)
+                    "approval_statement", "published", "certificate", "sponsor", "approvals"} | section_keys)
     slug = module_dir.name
     if problem := slug_problem(slug):
         report.error(module_dir, f"folder name {problem} (it becomes the module's address)")
@@ -186,14 +189,28 @@ def read_module(module_dir: Path, sections: list[ContentSection], speakers: dict
     if round(module.fields["ce_hours"] * 10) != module.fields["ce_hours"] * 10:
         fields.error("ce_hours", "may have at most one decimal place")
     module.speakers = speakers or {}
-    module.lectures = _read_lectures(module_dir / "lectures", speakers, report)
+    module.references = _read_bibliography(module_dir / "bibliography.yaml", report)
+    reference_keys = {reference["key"] for reference in module.references}
+    module.lectures = _read_lectures(module_dir / "lectures", speakers, reference_keys, report)
     module.guides = _read_guides(module_dir / "guides", report)
     module.glossary = _read_glossary(module_dir / "glossary.yaml", report)
-    module.references = _read_bibliography(module_dir / "bibliography.yaml", report)
+    sponsor_fields, module.approvals = read_approvals(fields, report, module.fields["ce_hours"])
+    module.fields.update(sponsor_fields)
     for section in sections:
         module.sections[section.name] = section.read(module_dir, fields, module.fields, report)
     _warn_thin_module(module, path, report)
+    check_credits(path, module.fields["ce_hours"], credit_calculation(module, sections), report)
     return module
+
+
+def credit_calculation(module: ModuleData, sections: list[ContentSection]) -> CreditCalculation:
+    """The material behind the module's CE hours (catalog/content/approvals.py has the formula)."""
+    return CreditCalculation(
+        recorded_minutes=sum(lecture.duration for lecture in module.lectures) / 60,
+        guide_words=sum(word_count(guide["body"]) for guide in module.guides),
+        test_questions=sum(section.test_questions(module.sections[section.name]) for section in sections
+                           if section.test_questions is not None and module.sections.get(section.name) is not None),
+    )
 
 
 def _warn_thin_module(module: ModuleData, path: Path, report: Report) -> None:
@@ -205,7 +222,8 @@ def _warn_thin_module(module: ModuleData, path: Path, report: Report) -> None:
                           "at least one reference per CE hour is expected", field="bibliography")
 
 
-def _read_lectures(folder: Path, speakers: dict[str, SpeakerData] | None, report: Report) -> list[LectureData]:
+def _read_lectures(folder: Path, speakers: dict[str, SpeakerData] | None, reference_keys: set[str],
+                   report: Report) -> list[LectureData]:
     if not folder.is_dir():
         report.error(folder, "folder is missing")
         return []
@@ -225,19 +243,20 @@ def _read_lectures(folder: Path, speakers: dict[str, SpeakerData] | None, report
         if slug in slugs:
             report.error(path, f"duplicate slug {slug!r} (also {slugs[slug]})", field="file name")
         positions[position], slugs[slug] = path.name, path.name
-        lecture = _read_lecture(path, position, slug, speakers, report)
+        lecture = _read_lecture(path, position, slug, speakers, reference_keys, report)
         if lecture:
             lectures.append(lecture)
     return lectures
 
 
 def _read_lecture(path: Path, position: int, slug: str, speakers: dict[str, SpeakerData] | None,
-                  report: Report) -> LectureData | None:
+                  reference_keys: set[str], report: Report) -> LectureData | None:
     front, body = split_front_matter(path, report)
     if front is None:
         return None
     fields = Fields(front, path, report)
-    fields.unknown({"title", "kind", "speakers", "summary", "duration", "media", "captions", "slides", "preview"})
+    fields.unknown({"title", "kind", "speakers", "summary", "duration", "media", "captions", "slides", "preview",
+                    "references"})
     speaker_slugs = fields.text_list("speakers", max_len=80, max_items=10)
     for speaker_slug in speaker_slugs:
         if speakers is not None and speaker_slug not in speakers:
@@ -258,12 +277,26 @@ def _read_lecture(path: Path, position: int, slug: str, speakers: dict[str, Spea
     kind = fields.choice("kind", LECTURE_KINDS)
     summary = fields.text("summary", max_len=2000)
     preview = fields.flag("preview")
+    references = _lecture_references(fields, reference_keys)
     cues = _read_captions(captions, media_length, _voices(speaker_slugs, speakers), report) if captions else []
     if not (media and captions):
         return None
     return LectureData(position=position, slug=slug, title=title, kind=kind, speakers=speaker_slugs, summary=summary,
                        notes=body, duration=round(duration, 1), preview=preview, media=media, captions=captions,
-                       slides=slides, cues=cues)
+                       slides=slides, cues=cues, references=references)
+
+
+def _lecture_references(fields: Fields, reference_keys: set[str]) -> list[str]:
+    """The keys a lecture's ``references`` lists: each a key of the module's bibliography.yaml, once."""
+    keys = fields.text_list("references", required=False, max_len=80, max_items=100)
+    seen: set[str] = set()
+    for key in keys:
+        if key in seen:
+            fields.error("references", f"{key!r} is listed twice")
+        elif key not in reference_keys:
+            fields.error("references", f"unknown reference {key!r} (not a key in bibliography.yaml)")
+        seen.add(key)
+    return list(dict.fromkeys(keys))
 
 
 def _sibling_file(path: Path, fields: Fields, key: str, suffixes: set[str], *, required: bool = True) -> Path | None:

@@ -17,7 +17,9 @@ class ContentSection:
 
     ``read(module_dir, module_fields, module_values, report)`` checks the files and returns plain data;
     ``apply(module, data)`` writes that data for ``module`` inside the import's transaction;
-    ``export(module)`` gives ``(module_yaml_entries, {file_name: yaml_data})`` to write back out.
+    ``export(module)`` gives ``(module_yaml_entries, {file_name: yaml_data})`` to write back out;
+    ``test_questions(data)``, when given, is how many questions one test attempt draws (``data`` as ``read`` gave
+    it), for the credit calculation (catalog/content/approvals.py).
     """
 
     name: str
@@ -25,3 +27,4 @@ class ContentSection:
     read: Callable[[Path, Fields, dict[str, Any], Report], Any]
     apply: Callable[[Module, Any], None]
     export: Callable[[Module], tuple[dict[str, Any], dict[str, Any]]]
+    test_questions: Callable[[Any], int] | None = None

@@ -77,16 +77,21 @@ def display_path(path: Path | str) -> str:
 
 @dataclass
 class Report:
-    """Errors stop an import; warnings are printed and let it go on."""
+    """Errors stop an import; warnings are printed and let it go on; notes say what was worked out (the credit
+    calculation)."""
 
     errors: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
+    notes: list[Problem] = field(default_factory=list)
 
     def error(self, path: Path | str, message: str, *, line: int | None = None, field: str | None = None) -> None:
         self.errors.append(Problem(display_path(path), line, field, message))
 
     def warn(self, path: Path | str, message: str, *, line: int | None = None, field: str | None = None) -> None:
         self.warnings.append(Problem(display_path(path), line, field, message))
+
+    def note(self, path: Path | str, message: str, *, line: int | None = None, field: str | None = None) -> None:
+        self.notes.append(Problem(display_path(path), line, field, message))
 
     @property
     def ok(self) -> bool:
