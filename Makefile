@@ -61,8 +61,12 @@ bench: install
 	$(BIN)/pip install -q -e '.[bench]'
 	@command -v wrk >/dev/null 2>&1 || { $(SUDO) apt-get update -q && $(APT_INSTALL) wrk; }
 	$(BIN)/python bench/pages.py
+	$(BIN)/python bench/lecture.py
 	$(BIN)/python bench/jobs.py
 	$(BIN)/python bench/registration.py
+	$(BIN)/python bench/search.py  # and on PostgreSQL too when BENCH_POSTGRES_URL is set
+	$(BIN)/python bench/progress.py
+	$(BIN)/python bench/certificate_pdf.py
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

@@ -338,7 +338,7 @@ def register_account_data(app: Flask) -> None:
     from coursesite.organizations.personal_data import ORGANIZATIONS_DATA
 
     app.extensions["account_data"] = [ACCOUNT_DATA, BILLING_DATA, ORGANIZATIONS_DATA, CERTIFICATES_DATA, NOTES_DATA,
-                                     EVALUATION_DATA, ATTENDANCE_DATA]
+                                     ASSESSMENT_DATA, ATTENDANCE_DATA]
 
 
 def register_catalogue_parts(app: Flask) -> None:

@@ -10,13 +10,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-LABEL_WIDTH = 260  # px for the labels on the left
-PLOT_WIDTH = 360  # px for the bars
-VALUE_WIDTH = 60  # px for the figure at the end of each bar
-ROW_HEIGHT = 32
-BAR_HEIGHT = 20
+# Each bar has its label on a line of its own above it, so the chart stays narrow enough to be read on a phone
+# without scrolling sideways (it scales with the page's width).
+PLOT_WIDTH = 380  # px for the bars
+VALUE_WIDTH = 90  # px for the figure at the end of each bar
+ROW_HEIGHT = 50  # a label line and a bar
+LABEL_BASELINE = 17
+BAR_TOP = 24
+BAR_HEIGHT = 18
 AXIS_HEIGHT = 28
-LABEL_CHARS = 34  # longer labels are shortened in the chart (the table keeps them whole)
+LABEL_CHARS = 52  # longer labels are shortened in the chart (the table keeps them whole)
 
 
 @dataclass(frozen=True)
@@ -43,8 +46,9 @@ class BarChart:
     ticks: list[Tick]
     width: int
     height: int
-    label_width: int = LABEL_WIDTH
     plot_width: int = PLOT_WIDTH
+    label_baseline: int = LABEL_BASELINE
+    bar_top: int = BAR_TOP
     bar_height: int = BAR_HEIGHT
 
 
@@ -69,5 +73,5 @@ def bar_chart(title: str, bars: Sequence[tuple[str, float | None]], *, maximum: 
     described = "; ".join(f"{bar.full_label}: {bar.text}" for bar in placed)
     description = (f"{title}, on a scale from {minimum:g} to {maximum:g}. {described}." if placed
                    else f"{title}: no data.")
-    return BarChart(title, description, placed, ticks, LABEL_WIDTH + PLOT_WIDTH + VALUE_WIDTH,
+    return BarChart(title, description, placed, ticks, PLOT_WIDTH + VALUE_WIDTH,
                     len(placed) * ROW_HEIGHT + AXIS_HEIGHT)

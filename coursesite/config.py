@@ -102,7 +102,7 @@ class Config:
     # PROGRESS_REPORT_WINDOW seconds of wall clock; the endpoint's per-account rate limit.
     PROGRESS_MAX_RATE = float(_env("PROGRESS_MAX_RATE", "2.0"))
     PROGRESS_REPORT_WINDOW = 30.0
-    PROGRESS_RATE_LIMIT = "30/minute;600/hour"
+    PROGRESS_RATE_LIMIT = _env("PROGRESS_RATE_LIMIT", "30/minute;600/hour")
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"

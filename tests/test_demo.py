@@ -80,7 +80,7 @@ def test_the_demo_learner_has_finished_one_module_and_is_part_way_through_anothe
     from coursesite.demo import demo_modules
     from coursesite.learning.module_home import resume_point
     from coursesite.learning.progress import completion
-    from coursesite.models_base import utcnow
+    from coursesite.models_base import as_utc, utcnow
     from coursesite.synthetic import add_synthetic_modules
 
     add_synthetic_modules(1, lectures_per_module=4)  # the fixture content has one module; the demo needs two
@@ -95,6 +95,9 @@ def test_the_demo_learner_has_finished_one_module_and_is_part_way_through_anothe
     assert now - timedelta(days=30) < finished.completed_at < now - timedelta(days=7)
     assert all(item.seconds_on_task > 0 for item in finished.lectures)
     assert len({item.first_played.date() for item in finished.lectures}) == len(finished.lectures)  # an evening each
+    access_from = db.session.scalar(select(func.min(Entitlement.valid_from)).where(
+        Entitlement.user_id == learner.id, Entitlement.module_id == finished_module.id, Entitlement.kind == "access"))
+    assert all(item.first_played >= as_utc(access_from) for item in finished.lectures)  # watched while held
 
     assert not partial.complete and 0 < partial.percent < 100
     assert partial.completed_count == len(partial.lectures) - 1

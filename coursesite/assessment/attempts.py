@@ -5,8 +5,9 @@ The rules, in one place:
 - **Fixed at the start.** ``start_attempt`` draws the attempt's questions from the active bank, spread over the
   learning objectives (round robin over the objectives, each in random order), and fixes each question's choice
   order (shuffled unless the settings say otherwise). A reload, or another device, shows the same attempt.
-- **Saved as the learner goes.** ``save_answer`` stores one answer; it refuses a question outside the attempt, a
-  choice of another question, an attempt that is graded or whose time is up. Nothing is written on a refusal.
+- **Saved as the learner goes.** ``save_answer`` stores one answer, ``save_answers`` a form's worth; they refuse
+  a question outside the attempt, a choice of another question, an attempt that is graded or whose time is up.
+  Nothing is written on a refusal.
 - **Graded once, on the server.** ``submit_attempt`` grades by a conditional UPDATE from ``in_progress`` to
   ``graded`` while the attempt's row is locked, so two submissions (a double click, two devices) grade it once and
   the second one sees the first one's result. A late submission is graded on the answers saved in time (later
@@ -172,26 +173,38 @@ def save_answer(user_id: int, attempt_id: int, question_id: int, choice_id: int,
                 now: datetime | None = None) -> AttemptQuestion:
     """Store the learner's choice for one question of their attempt in progress. Commits, or refuses with nothing
     written."""
+    return save_answers(user_id, attempt_id, [(question_id, choice_id)], now)[0]
+
+
+def save_answers(user_id: int, attempt_id: int, answers: list[tuple[int, int]],
+                 now: datetime | None = None) -> list[AttemptQuestion]:
+    """Store several ``(question id, choice id)`` answers at once (the form without JavaScript): all of them, in one
+    transaction, or none when any is refused. Commits."""
     now = as_utc(now or utcnow())
     attempt = get_attempt(user_id, attempt_id)
     lock_row(Attempt, attempt.id)
     db.session.refresh(attempt)
-    if attempt.status != "in_progress":
+    try:
+        if attempt.status != "in_progress":
+            raise AttemptRefused("This attempt has been submitted; its answers can no longer change.")
+        if time_is_up(attempt, now):
+            raise AttemptRefused("The time for this attempt is up; answers saved before the end are kept.")
+        items = {aq.question_id: aq for aq in attempt.questions}
+        saved = []
+        for question_id, choice_id in answers:
+            item = items.get(question_id)
+            if item is None:
+                raise AttemptRefused("That question is not part of this attempt.")
+            if choice_id not in item.choice_order:
+                raise AttemptRefused("That answer is not one of this question's choices.")
+            if item.selected_choice_id != choice_id:
+                item.selected_choice_id, item.answered_at = choice_id, now
+            saved.append(item)
+    except AttemptRefused:
         db.session.rollback()
-        raise AttemptRefused("This attempt has been submitted; its answers can no longer change.")
-    if time_is_up(attempt, now):
-        db.session.rollback()
-        raise AttemptRefused("The time for this attempt is up; answers saved before the end are kept.")
-    item = next((aq for aq in attempt.questions if aq.question_id == question_id), None)
-    if item is None:
-        db.session.rollback()
-        raise AttemptRefused("That question is not part of this attempt.")
-    if choice_id not in item.choice_order:
-        db.session.rollback()
-        raise AttemptRefused("That answer is not one of this question's choices.")
-    item.selected_choice_id, item.answered_at = choice_id, now
+        raise
     db.session.commit()
-    return item
+    return saved
 
 
 def grade(attempt: Attempt, now: datetime) -> bool:

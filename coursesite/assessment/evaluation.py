@@ -83,26 +83,25 @@ def items_of(module: Module) -> EvaluationItems:
     )
 
 
-def passed_attempt(user_id: int, module_id: int) -> Attempt | None:
+def passed_attempt_id(user_id: int, module_id: int) -> int | None:
     """The passed attempt of the learner's current round (``services.test_status``: voided rounds do not count)."""
-    attempt_id = test_status(user_id, module_id).passed_attempt_id
-    return db.session.get(Attempt, attempt_id) if attempt_id is not None else None
+    return test_status(user_id, module_id).passed_attempt_id
 
 
 def evaluation_of(attempt_id: int) -> Evaluation | None:
     return db.session.scalar(select(Evaluation).where(Evaluation.attempt_id == attempt_id))
 
 
-def evaluable_attempt(user_id: int, module_id: int) -> Attempt:
+def evaluable_attempt_id(user_id: int, module_id: int) -> int:
     """The passed attempt the learner may evaluate now; :class:`EvaluationRefused` when there is none (no pass
     yet) or it is already evaluated."""
-    attempt = passed_attempt(user_id, module_id)
-    if attempt is None:
+    attempt_id = passed_attempt_id(user_id, module_id)
+    if attempt_id is None:
         raise EvaluationRefused("not_passed", "The course evaluation opens once you have passed the module's test.")
-    if evaluation_of(attempt.id) is not None:
+    if evaluation_of(attempt_id) is not None:
         raise EvaluationRefused("already_evaluated", "You have already evaluated this module: thank you. Your "
                                                      "certificate is on your certificates page.")
-    return attempt
+    return attempt_id
 
 
 def _rated(items: list[Item], ratings: dict[str, int], kind: str) -> list[dict[str, Any]]:
@@ -123,11 +122,11 @@ def save_evaluation(user_id: int, module: Module, answers: Answers) -> Evaluatio
     """Save the evaluation of the learner's passed attempt and tell the certificates package, in the caller's
     transaction (no commit). Raises :class:`EvaluationRefused` (nothing written) or ``ValueError`` for answers the
     form should have refused."""
-    attempt = passed_attempt(user_id, module.id)
-    if attempt is not None:
+    attempt_id = passed_attempt_id(user_id, module.id)
+    if attempt_id is not None:
         # Two submissions at once (a double click, two tabs) wait here; the second then sees the first's row.
-        lock_row(Attempt, attempt.id)
-    attempt = evaluable_attempt(user_id, module.id)
+        lock_row(Attempt, attempt_id)
+    attempt_id = evaluable_attempt_id(user_id, module.id)
     for value in (answers.relevance, answers.overall):
         if value not in RATINGS:
             raise ValueError(f"a rating from {RATING_MIN} to {RATING_MAX} is required")
@@ -135,7 +134,7 @@ def save_evaluation(user_id: int, module: Module, answers: Answers) -> Evaluatio
         raise ValueError(f"comments are limited to {EVALUATION_COMMENTS_MAX} characters")
     items = items_of(module)
     evaluation = Evaluation(
-        user_id=user_id, module_id=module.id, attempt_id=attempt.id,
+        user_id=user_id, module_id=module.id, attempt_id=attempt_id,
         objective_ratings=_rated(items.objectives, answers.ratings, "objective"),
         lecture_ratings=_rated(items.lectures, answers.ratings, "lecture"),
         speaker_ratings=_rated(items.speakers, answers.ratings, "speaker"),
@@ -147,6 +146,6 @@ def save_evaluation(user_id: int, module: Module, answers: Answers) -> Evaluatio
             db.session.add(evaluation)
     except IntegrityError:  # another request evaluated the attempt between the check and the write
         raise EvaluationRefused("already_evaluated", "You have already evaluated this module.") from None
-    evaluation_saved.send(SENDER, user_id=user_id, module_id=module.id, attempt_id=attempt.id,
+    evaluation_saved.send(SENDER, user_id=user_id, module_id=module.id, attempt_id=attempt_id,
                           evaluation_id=evaluation.id)
     return evaluation

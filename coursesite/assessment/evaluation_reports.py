@@ -121,6 +121,17 @@ def modules_with_counts(period: Period = ALL_TIME) -> list[ModuleCount]:
             for module_id, slug, title, count, mean in rows]
 
 
+def speakers_across_modules(period: Period = ALL_TIME) -> list[Figure]:
+    """Each speaker's ratings over every module's evaluations in the period, best mean first (one query)."""
+    figures: dict[str, Figure] = {}
+    answers = db.session.scalars(select(Evaluation.speaker_ratings).where(*period.conditions(Evaluation.created_at)))
+    for rated in answers:
+        for answer in rated or []:
+            key = str(answer.get("speaker_id"))
+            figures.setdefault(key, Figure(key, str(answer.get("name", key)))).add(answer.get("rating", 0))
+    return sorted(figures.values(), key=lambda figure: (-(figure.mean or 0), figure.label))
+
+
 def evaluations_of(module_id: int, period: Period = ALL_TIME) -> list[Evaluation]:
     return list(db.session.scalars(
         select(Evaluation).where(Evaluation.module_id == module_id, *period.conditions(Evaluation.created_at))

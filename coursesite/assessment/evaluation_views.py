@@ -15,7 +15,7 @@ from coursesite.assessment import accommodations
 from coursesite.assessment.blueprint import bp
 from coursesite.assessment.evaluation import (
     EvaluationRefused,
-    evaluable_attempt,
+    evaluable_attempt_id,
     items_of,
     module_for_evaluation,
     save_evaluation,
@@ -37,7 +37,7 @@ def evaluation(slug: str) -> ResponseReturnValue:
     if module is None:
         abort(404)
     try:
-        evaluable_attempt(current_user.id, module.id)
+        evaluable_attempt_id(current_user.id, module.id)
     except EvaluationRefused as refused:
         return _refused(module.title, slug, refused)
     items = items_of(module)

@@ -52,24 +52,23 @@ def _status(attempts: list[Attempt], settings: Settings, now: datetime) -> TestS
     passed = next((a for a in sorted(graded, key=lambda a: a.number) if a.passed), None)
     running = next((a for a in attempts if a.status == "in_progress"), None)
     scores = [a.score for a in graded if a.score is not None]
-    common = {"attempts_used": len(attempts), "attempts_allowed": settings.max_attempts,
-              "best_score": max(scores) if scores else None}
+    best = max(scores) if scores else None
+    used, allowed = len(attempts), settings.max_attempts
     if passed is not None:
-        return TestStatus("passed", passed_attempt_id=passed.id, passed_at=as_utc(passed.submitted_at or now),
-                          **common)
+        return TestStatus("passed", used, allowed, best, passed.id, as_utc(passed.submitted_at or now))
     if running is not None:
-        return TestStatus("in_progress", passed_attempt_id=None, passed_at=None, in_progress_attempt_id=running.id,
-                          **common)
-    if len(attempts) >= settings.max_attempts:
+        return TestStatus("in_progress", used, allowed, best, None, None, in_progress_attempt_id=running.id)
+    if used >= allowed:
         opens = cooloff_ends(attempts, settings)
         if opens is None or now < opens:
-            return TestStatus("locked", passed_attempt_id=None, passed_at=None, locked_until=opens, **common)
-        return TestStatus("failed", passed_attempt_id=None, passed_at=None,
-                          **{**common, "attempts_used": 0})  # the cool-off is over: a new round
-    return TestStatus("failed" if graded else "not_started", passed_attempt_id=None, passed_at=None, **common)
+            return TestStatus("locked", used, allowed, best, None, None, locked_until=opens)
+        return TestStatus("failed", 0, allowed, best, None, None)  # the cool-off is over: a new round
+    return TestStatus("failed" if graded else "not_started", used, allowed, best, None, None)
 
 
-def test_statuses(user_ids: Collection[int], module_id: int, now: datetime | None = None) -> dict[int, TestStatus]:
+def test_statuses(user_ids: Collection[int], module_id: int,
+                  now: datetime | None = None,  # noqa: PT028 - a service named in contracts.md, not a test
+                  ) -> dict[int, TestStatus]:
     """Each learner's status with one module's test: one query for the attempts (and one for the settings)."""
     now = as_utc(now or utcnow())
     settings = quiz_settings(module_id)
@@ -87,7 +86,9 @@ def test_statuses(user_ids: Collection[int], module_id: int, now: datetime | Non
 test_statuses.__test__ = False  # type: ignore[attr-defined]
 
 
-def test_status(user_id: int, module_id: int, now: datetime | None = None) -> TestStatus:
+def test_status(user_id: int, module_id: int,
+                now: datetime | None = None,  # noqa: PT028 - a service named in contracts.md, not a test
+                ) -> TestStatus:
     return test_statuses([user_id], module_id, now)[user_id]
 
 

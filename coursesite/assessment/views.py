@@ -23,13 +23,15 @@ from coursesite.assessment.attempts import (
     save_answer,
     start_attempt,
     submit_attempt,
+    time_is_up,
 )
+from coursesite.assessment.attempts import save_answers as store_answers
 from coursesite.assessment.blueprint import bp
 from coursesite.assessment.models import Attempt
 from coursesite.assessment.services import may_sit, test_status
 from coursesite.billing.access import has_access
 from coursesite.catalog.models import Module
-from coursesite.catalog.services import published_module
+from coursesite.catalog.services import published_module_only
 from coursesite.extensions import account_rate_limit_key, limiter
 from coursesite.permissions import Refused, Viewer, requires_module_access, signed_in
 
@@ -40,7 +42,7 @@ START_RATE_LIMIT = "20/hour"
 
 def module_gate(user: Viewer | None, slug: str, **_ids: Any) -> Module | Refused:
     """The module, for learners with access to it; a learner without access sees what they are missing (403)."""
-    module = published_module(slug)
+    module = published_module_only(slug)
     if module is None or not signed_in(user):
         return Refused()
     if not has_access(user, module.id):
@@ -111,12 +113,14 @@ def _posted_answers() -> list[tuple[int, int]]:
 
 
 def _save_posted(attempt: Attempt) -> str | None:
-    """Save the form's answers one by one; the first refusal's message (the others are not tried)."""
-    for question_id, choice_id in _posted_answers():
-        try:
-            save_answer(current_user.id, attempt.id, question_id, choice_id)
-        except AttemptRefused as refusal:
-            return str(refusal)
+    """Save the form's answers, all or none; why they were refused, or None."""
+    answers = _posted_answers()
+    if not answers:
+        return None
+    try:
+        store_answers(current_user.id, attempt.id, answers)
+    except AttemptRefused as refusal:
+        return str(refusal)
     return None
 
 
@@ -159,8 +163,11 @@ def answer(module: Module, slug: str, attempt_id: int) -> ResponseReturnValue:
 def submit(module: Module, slug: str, attempt_id: int) -> ResponseReturnValue:
     """Save the answers posted with the form (if the attempt is still open), then grade it (once)."""
     current = _attempt_of(module, attempt_id)
-    if current.status == "in_progress":
-        _save_posted(current)  # refused answers (time up) are simply not saved: grading uses what was saved in time
+    if current.status == "in_progress" and not time_is_up(current):
+        problem = _save_posted(current)
+        if problem and not time_is_up(current):  # time up meanwhile: graded on what was saved in time
+            flash(f"Not submitted: {problem}", "error")
+            return redirect(url_for("assessment.attempt", slug=slug, attempt_id=current.id), 303)
     submit_attempt(current_user.id, current.id)
     return redirect(url_for("assessment.result", slug=slug, attempt_id=current.id), 303)
 

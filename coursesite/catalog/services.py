@@ -121,6 +121,12 @@ def published_module(slug: str) -> Module | None:
     return db.session.scalar(query)
 
 
+def published_module_only(slug: str) -> Module | None:
+    """A published module with nothing else loaded: for pages about one learner's work on it (the test), which need
+    its id, title and objectives."""
+    return db.session.scalar(select(Module).where(Module.slug == slug, Module.published.is_(True)))
+
+
 def all_modules() -> list[Module]:
     """Every module, published or not, by title: for staff choosing one."""
     return list(db.session.scalars(select(Module).order_by(Module.title)))

@@ -170,7 +170,7 @@ def _snapshot_texts(snapshot: dict[str, Any]) -> list[str]:
              *snapshot["sponsor"].values()]
     for approval in snapshot["approvals"]:
         texts.extend(str(value) for value in approval.values())
-    return [drawable(text) for text in texts]
+    return texts
 
 
 def render_certificate(snapshot: dict[str, Any], code: str, issued_at: datetime, verify_url: str,
@@ -272,7 +272,7 @@ def render_transcript(participant: str, licence: str, rows: list[TranscriptRow],
                       generated: datetime, paper: str = DEFAULT_PAPER) -> bytes:
     """The CE transcript: every certificate (oldest first) with its reflection note, and the hours per year."""
     texts = [participant, licence, *(row.module_title for row in rows), *(row.reflection for row in rows)]
-    pdf = Document(paper, "portrait", [drawable(text) for text in texts], generated)
+    pdf = Document(paper, "portrait", texts, generated)
     pdf.set_title("CE transcript")
     pdf.set_margins(18, 16, 18)
     pdf.add_page()

@@ -29,7 +29,7 @@ SUFFIXES = {"Jr.", "Sr.", "II", "III", "IV"}
 _INITIALS_RE = re.compile(r"^(?:\w{1,3}\.(?:[\s-]+|$))+$")
 _EDITORS_RE = re.compile(r"\s*\((Eds?\.)\)\s*$")
 _EDITION_RE = re.compile(r"^(?P<title>.*\S)\s*\((?P<note>[^()]*\b(?:ed|Ed|Vol|Vols)\.[^()]*)\)$")
-_PAGE_RANGE_RE = re.compile(r"(?<=\w)\s*[-‐‑–—]+\s*(?=\w)")
+_PAGE_RANGE_RE = re.compile(r"(?<=\w)\s*[-\u2010\u2011\u2013\u2014]+\s*(?=\w)")  # hyphens and dashes
 BIBTEX_TYPES = {"article": "article", "book": "book", "chapter": "incollection", "report": "techreport"}
 RIS_TYPES = {"article": "JOUR", "book": "BOOK", "chapter": "CHAP", "report": "RPRT"}
 _LATEX_SPECIALS = str.maketrans({"&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_", "{": "", "}": ""})

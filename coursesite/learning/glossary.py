@@ -98,7 +98,7 @@ def glossary_page(terms: Sequence[Term], query: str = "") -> GlossaryPage:
     groups: dict[str, list[Term]] = {}
     for term in shown:
         groups.setdefault(term.letter, []).append(term)
-    order = LETTERS + [OTHER]
+    order = [*LETTERS, OTHER]
     letters = [(letter, letter in groups) for letter in order if letter != OTHER or OTHER in groups]
     return GlossaryPage(
         groups=[LetterGroup(letter, groups[letter]) for letter in order if letter in groups],

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, CheckConstraint, DateTime, Float, ForeignKey, Index, Text, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, DateTime, Float, ForeignKey, Index, Integer, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from coursesite.models_base import Model, TimestampMixin
@@ -45,6 +45,11 @@ class LectureProgress(TimestampMixin, Model):
     last_played_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     last_report_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Optimistic concurrency: every UPDATE says "WHERE version = <the one read>" and bumps it, so two reports at once
+    # (a beacon and a timer) never overwrite each other; the loser reads again and retries.
+    version: Mapped[int] = mapped_column(Integer)
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - SQLAlchemy's declarative mapping options
 
 
 class Note(TimestampMixin, Model):

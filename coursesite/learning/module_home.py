@@ -33,7 +33,8 @@ class ResumePoint:
     lecture_slug: str
     title: str
     seconds: int
-    started: bool  # has the learner played anything of the module yet ("Continue" rather than "Start")
+    started: bool  # has the learner played anything of the module yet
+    again: bool = False  # every lecture is complete: this is watching again
 
 
 def resume_point(progress: ModuleCompletion) -> ResumePoint | None:
@@ -49,13 +50,13 @@ def resume_point(progress: ModuleCompletion) -> ResumePoint | None:
         return _at(last, int(last.last_position), started=True)
     following = lectures[[item.lecture_id for item in lectures].index(last.lecture_id) + 1:]
     after = next((item for item in following if not item.complete), None) or progress.next_lecture
-    if after is None:  # every lecture complete: back to the one after the last played, or the first
-        after = following[0] if following else lectures[0]
+    if after is None:  # every lecture complete: watch again, from the one after the last played, or the first
+        return _at(following[0] if following else lectures[0], 0, started=True, again=True)
     return _at(after, 0, started=True)
 
 
-def _at(lecture: LectureCompletion, seconds: int, *, started: bool) -> ResumePoint:
-    return ResumePoint(lecture.slug, lecture.title, max(0, seconds), started)
+def _at(lecture: LectureCompletion, seconds: int, *, started: bool, again: bool = False) -> ResumePoint:
+    return ResumePoint(lecture.slug, lecture.title, max(0, seconds), started, again)
 
 
 @dataclass(frozen=True)

@@ -35,8 +35,9 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from flask import current_app
-from sqlalchemy import select, text
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
 
 from coursesite.catalog.models import Lecture, Module
 from coursesite.extensions import db
@@ -278,43 +279,21 @@ def _settings() -> tuple[float, float]:
             float(config.get("PROGRESS_REPORT_WINDOW", DEFAULT_REPORT_WINDOW)))
 
 
-def _locked_row(user_id: int, lecture_id: int) -> LectureProgress:
-    """The learner's row for the lecture, locked until the transaction ends (created when missing), so two reports
-    at once (a beacon and a timer) are applied one after the other and neither is lost."""
-    mine = (LectureProgress.user_id == user_id, LectureProgress.lecture_id == lecture_id)
-    if db.session.get_bind().dialect.name == "sqlite":
-        # SQLite has no row locks: a no-op write takes the database's write lock before anything is read.
-        db.session.execute(text("UPDATE lecture_progress SET id = id WHERE user_id = :user AND lecture_id = :lecture"),
-                           {"user": user_id, "lecture": lecture_id})
-        row = db.session.scalar(select(LectureProgress).where(*mine))
-    else:
-        row = db.session.scalar(select(LectureProgress).where(*mine).with_for_update())
-    if row is not None:
-        return row
-    row = LectureProgress(user_id=user_id, lecture_id=lecture_id, intervals=[], covered_seconds=0.0,
-                          last_position=0.0, furthest_position=0.0, seconds_on_task=0.0)
-    try:
-        with db.session.begin_nested():
-            db.session.add(row)
-    except IntegrityError:  # another report created it meanwhile: use that one
-        row = db.session.scalars(select(LectureProgress).where(*mine).with_for_update()).one()
-    return row
+ATTEMPTS = 5  # a report that loses a race with another report of the same learner reads again, this many times
 
 
-def record_report(user_id: int, lecture: Lecture, report: Report, *, now: datetime | None = None) -> ReportOutcome:
-    """Fold ``report`` into the learner's progress on ``lecture`` (see the module's docstring for the rules) and
-    commit. The caller has checked that the learner may watch the lecture."""
-    now = as_utc(now or utcnow())
-    max_rate, window = _settings()
-    duration = lecture.duration_seconds
-    row = _locked_row(user_id, lecture.id)
+class ReportConflict(RuntimeError):
+    """The learner's row kept changing under the report (ATTEMPTS races lost in a row)."""
+
+
+def _apply(row: LectureProgress, report: Report, duration: float, now: datetime, max_rate: float,
+           window: float) -> tuple[float, float]:
+    """Fold ``report`` into ``row`` (not yet committed): the media seconds counted, and those played."""
     previous = _optional_utc(row.last_report_at)
     elapsed = max(0.0, (now - previous).total_seconds()) if previous is not None else math.inf
     in_session = elapsed <= window
-
     played = intervals.union_within(report.intervals, duration)
     counted = intervals.truncate(played, max_rate * min(elapsed, window))
-    counted_seconds = intervals.length(counted)
     if counted:
         union = intervals.merge([*row.intervals, *counted])
         row.intervals = [[start, end] for start, end in union]
@@ -325,15 +304,40 @@ def record_report(user_id: int, lecture: Lecture, report: Report, *, now: dateti
     if report.position is not None:
         row.last_position = min(max(report.position, 0.0), duration)
     if report.visible:
-        on_task = elapsed if in_session else min(intervals.length(played) / report.rate, window)
-        row.seconds_on_task += on_task
+        row.seconds_on_task += elapsed if in_session else min(intervals.length(played) / report.rate, window)
     row.last_report_at = now
     if row.completed_at is None and counted and is_complete(row.covered_seconds, duration):
         row.completed_at = now
-    db.session.commit()
-    return ReportOutcome(counted_seconds=counted_seconds, capped=counted_seconds < intervals.length(played),
-                         progress=row)
+    return intervals.length(counted), intervals.length(played)
 
+
+def record_report(user_id: int, lecture: Lecture, report: Report, *, now: datetime | None = None) -> ReportOutcome:
+    """Fold ``report`` into the learner's progress on ``lecture`` (see the module's docstring for the rules) and
+    commit. The caller has checked that the learner may watch the lecture.
+
+    Two reports of one learner may arrive at once (a beacon and a timer). The row is read without a lock and written
+    back only if no other report changed it meanwhile (SQLAlchemy's version counter: ``UPDATE ... WHERE version =
+    <read>``); the loser reads again and applies itself to the winner's result. The write transaction is thus one
+    statement long, which keeps SQLite's single writer free, and no report is lost or applied twice.
+    """
+    now = as_utc(now or utcnow())
+    max_rate, window = _settings()
+    duration, lecture_id = lecture.duration_seconds, lecture.id
+    mine = (LectureProgress.user_id == user_id, LectureProgress.lecture_id == lecture_id)
+    for _attempt in range(ATTEMPTS):
+        row = db.session.scalar(select(LectureProgress).where(*mine))
+        if row is None:
+            row = LectureProgress(user_id=user_id, lecture_id=lecture_id, intervals=[], covered_seconds=0.0,
+                                  last_position=0.0, furthest_position=0.0, seconds_on_task=0.0)
+            db.session.add(row)
+        counted, played = _apply(row, report, duration, now, max_rate, window)
+        try:
+            db.session.commit()
+        except (StaleDataError, IntegrityError):  # another report updated (or created) the row first
+            db.session.rollback()
+            continue
+        return ReportOutcome(counted_seconds=counted, capped=counted < played, progress=row)
+    raise ReportConflict(f"progress of user {user_id} on lecture {lecture_id} kept changing")
 
 
 @dataclass(frozen=True)

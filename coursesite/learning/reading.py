@@ -91,8 +91,7 @@ def lecture_reading(lecture: Lecture, module_slug: str, shown_cues: Sequence[Any
     (objects with ``index`` and ``text``, in order) with each glossary term linked at its first occurrence among
     them (one more query; a viewer of a free preview without access gets plain text)."""
     references = citations(lecture_references(lecture.id))
-    with_glossary = not lecture.preview or has_access(viewer, lecture.module_id)
-    if not with_glossary or not shown_cues:
+    if not shown_cues or not (not lecture.preview or has_access(viewer, lecture.module_id)):
         return LectureReading(references, {})
     terms = module_terms(lecture.module_id)
     linker = GlossaryLinker(terms, url_for("reading.glossary", slug=module_slug), prefix="cue-tip-")

@@ -37,11 +37,12 @@ from coursesite.catalog.content.sections import ContentSection
 from coursesite.catalog.content.yamlfields import Fields, Report
 from coursesite.catalog.models import Lecture, LectureSpeaker, Module, Speaker
 from coursesite.extensions import db
+from coursesite.learning.glossary import ANCHOR_PREFIX as GLOSSARY_ANCHOR_PREFIX
 from coursesite.learning.search_models import (
     CATALOGUE_KINDS,
     FTS_TABLE,
+    POSTGRES_COLUMN,
     POSTGRES_CONFIG,
-    POSTGRES_DOCUMENT,
     SEARCH_KINDS,
     SearchEntry,
 )
@@ -72,14 +73,15 @@ KIND_LABELS = {
 
 # Words too common to say anything about what is looked for (English function words; PostgreSQL's ``english``
 # configuration drops the like of them too, so both engines agree on what a query of only these finds: nothing).
-STOP_WORDS = frozenset("""
+_STOP_WORDS_TEXT = """
 a about above after again against all am an and any are as at be because been before being below between both but by
 can could did do does doing down during each few for from further had has have having he her here hers herself him
 himself his how i if in into is it its itself just me more most my myself no nor not now of off on once only or other
 our ours ourselves out over own same she should so some such than that the their theirs them themselves then there
 these they this those through to too under until up very was we were what when where which while who whom why will
 with would you your yours yourself yourselves
-""".split())
+"""
+STOP_WORDS = frozenset(_STOP_WORDS_TEXT.split())
 
 
 # The query ------------------------------------------------------------------------------------------------------------
@@ -187,7 +189,7 @@ def search(query: str | SearchQuery, viewer: Viewer | None, page: int = 1) -> Se
     for row in rows:
         if not groups or groups[-1].slug != row["module_slug"]:
             groups.append(ModuleHits(row["module_slug"], row["module_title"], []))
-        title, excerpt = marks.get(row["id"], (row["title"], row["body"]))
+        title, excerpt = marks.get(row["id"], (row["title"], row["body"][:300]))
         groups[-1].hits.append(_hit(row, title, excerpt))
     return SearchResults(parsed, page, max(1, math.ceil(min(total, MAX_CANDIDATES) / PAGE_SIZE)) if total else 0,
                          min(total, MAX_CANDIDATES), total > MAX_CANDIDATES, groups, message,
@@ -259,14 +261,17 @@ _COLUMNS = ("e.id, e.module_id, e.kind, e.target, e.anchor, e.seconds, e.context
             "m.slug AS module_slug, m.title AS module_title")
 
 
+_CATALOGUE = "e.kind IN (" + ", ".join(f"'{kind}'" for kind in CATALOGUE_KINDS) + ")"
+
+
 def _access(readable: frozenset[int] | None) -> str:
     """Which entries a reader of ``readable`` modules finds: published modules only (their pages are the only ones
     that open), their catalogue entries for everyone, their content for readers."""
     if readable is None:
         return "m.published"
     if not readable:
-        return "m.published AND e.catalogue"
-    return "m.published AND (e.catalogue OR e.module_id IN :readable)"
+        return f"m.published AND {_CATALOGUE}"
+    return f"m.published AND ({_CATALOGUE} OR e.module_id IN :readable)"
 
 
 def _bind(statement: str, readable: frozenset[int] | None, **values: Any) -> tuple[TextClause, dict[str, Any]]:
@@ -280,14 +285,23 @@ def _bind(statement: str, readable: frozenset[int] | None, **values: Any) -> tup
 class Engine:
     """One database's full-text search: the matching entries ranked, a page of them, their marked text."""
 
-    def match(self, terms: Sequence[str], readable: frozenset[int] | None) -> str:  # pragma: no cover - abstract
+    def match(self, readable: frozenset[int] | None) -> str:
+        """SQL of the entries that match (id, module_id, score: lower is better), at most ``:cap`` of them."""
+        raise NotImplementedError
+
+    def values(self, terms: Sequence[str], readable: frozenset[int] | None) -> dict[str, Any]:
+        """The bound values ``match`` needs."""
+        raise NotImplementedError
+
+    def highlights(self, terms: Sequence[str], ids: list[int]) -> dict[int, tuple[str, str]]:
+        """The marked title and excerpt of the entries ``ids`` (marks START and STOP around matched words)."""
         raise NotImplementedError
 
     def page(self, terms: Sequence[str], readable: frozenset[int] | None,
              page: int) -> tuple[list[dict[str, Any]], int]:
         """The rows of page ``page`` and how many entries matched (counted up to MAX_CANDIDATES + 1)."""
         statement = f"""
-            WITH matched AS ({self.match(terms, readable)}),
+            WITH matched AS ({self.match(readable)}),
             ranked AS (
                 SELECT id, score, min(score) OVER (PARTITION BY module_id) AS module_score,
                        count(*) OVER () AS total
@@ -298,34 +312,34 @@ class Engine:
             ORDER BY r.module_score, e.module_id, {_KIND_ORDER}, r.score, e.position, e.id
             LIMIT :size OFFSET :offset"""  # noqa: S608 - fixed SQL; every value is a bound parameter
         offset = (page - 1) * PAGE_SIZE  # the extra candidate only says there are more: it is never shown
-        clause, values = _bind(statement, readable, **self.values(terms), size=min(PAGE_SIZE, MAX_CANDIDATES - offset),
-                               offset=offset, cap=MAX_CANDIDATES + 1)
+        clause, values = _bind(statement, readable, **self.values(terms, readable), offset=offset,
+                               size=min(PAGE_SIZE, MAX_CANDIDATES - offset), cap=MAX_CANDIDATES + 1)
         rows = [dict(row._mapping) for row in db.session.execute(clause, values)]
         return rows, (rows[0]["total"] if rows else 0)
 
     def count(self, terms: Sequence[str], readable: frozenset[int] | None) -> int:
-        statement = f"SELECT count(*) FROM ({self.match(terms, readable)}) AS matched"  # noqa: S608 - as above
-        clause, values = _bind(statement, readable, **self.values(terms), cap=MAX_CANDIDATES + 1)
+        statement = f"SELECT count(*) FROM ({self.match(readable)}) AS matched"  # noqa: S608 - as above
+        clause, values = _bind(statement, readable, **self.values(terms, readable), cap=MAX_CANDIDATES + 1)
         return int(db.session.scalar(clause, values) or 0)
-
-    def values(self, terms: Sequence[str]) -> dict[str, Any]:  # pragma: no cover - abstract
-        raise NotImplementedError
-
-    def highlights(self, terms: Sequence[str], ids: list[int]) -> dict[int, tuple[str, str]]:
-        raise NotImplementedError  # pragma: no cover - abstract
 
 
 class SqliteEngine(Engine):
     """FTS5 (porter stemmer over unicode61): words AND-ed, ranked by bm25 with the title weighing more."""
 
-    def values(self, terms: Sequence[str]) -> dict[str, Any]:
-        # Terms hold only letters and digits: quoted, each is one FTS5 string whatever it spells (AND, NEAR, ...).
-        return {"match": " AND ".join(f'"{term}"' for term in terms)}
+    def values(self, terms: Sequence[str], readable: frozenset[int] | None) -> dict[str, Any]:
+        # Terms hold only letters and digits: quoted, each is one FTS5 string whatever it spells (AND, NEAR, ...),
+        # looked for in the title and body only. The scope column narrows the search to what the reader may see
+        # inside the full-text index (see search_models), so other modules' entries cost nothing.
+        words = "{title body} : (" + " AND ".join(f'"{term}"' for term in terms) + ")"
+        if readable is None:
+            return {"match": words}
+        scopes = ["catalogue", *(f"m{module_id}" for module_id in sorted(readable))]
+        return {"match": "{scope} : (" + " OR ".join(scopes) + ") AND " + words}
 
-    def match(self, terms: Sequence[str], readable: frozenset[int] | None) -> str:
+    def match(self, readable: frozenset[int] | None) -> str:
         # CROSS JOIN keeps the full-text index as the outer loop; the LIMIT stops ranking after MAX_CANDIDATES.
         return f"""
-            SELECT e.id AS id, e.module_id AS module_id, bm25({FTS_TABLE}, 4.0, 1.0) AS score
+            SELECT e.id AS id, e.module_id AS module_id, bm25({FTS_TABLE}, 4.0, 1.0, 0.0) AS score
             FROM {FTS_TABLE} CROSS JOIN search_entries AS e ON e.id = {FTS_TABLE}.rowid
             JOIN modules AS m ON m.id = e.module_id
             WHERE {FTS_TABLE} MATCH :match AND {_access(readable)}
@@ -339,26 +353,23 @@ class SqliteEngine(Engine):
                    snippet({FTS_TABLE}, 1, :start, :stop, '…', 32)
             FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :match AND rowid IN :ids""").bindparams(  # noqa: S608
             bindparam("ids", expanding=True))
-        rows = db.session.execute(statement, {**self.values(terms), "start": START, "stop": STOP, "ids": ids})
+        rows = db.session.execute(statement, {**self.values(terms, None), "start": START, "stop": STOP, "ids": ids})
         return {row[0]: (row[1], row[2]) for row in rows}
 
 
 class PostgresEngine(Engine):
-    """tsvector over title and body (GIN expression index), plainto_tsquery, ranked by ts_rank."""
+    """The stored tsvector (GIN index), plainto_tsquery, ranked by ts_rank."""
 
-    def values(self, terms: Sequence[str]) -> dict[str, Any]:
+    def values(self, terms: Sequence[str], readable: frozenset[int] | None) -> dict[str, Any]:
         return {"words": " ".join(terms)}
 
-    def match(self, terms: Sequence[str], readable: frozenset[int] | None) -> str:
+    def match(self, readable: frozenset[int] | None) -> str:
         return f"""
-            SELECT id, module_id, -ts_rank({_document("c")}, query) AS score
-            FROM (
-                SELECT e.id, e.module_id, e.title, e.body, q.query
-                FROM search_entries AS e JOIN modules AS m ON m.id = e.module_id,
-                     plainto_tsquery('{POSTGRES_CONFIG}', :words) AS q(query)
-                WHERE {_document("e")} @@ q.query AND {_access(readable)}
-                LIMIT :cap
-            ) AS c"""  # noqa: S608 - fixed SQL
+            SELECT e.id, e.module_id, -ts_rank(e.{POSTGRES_COLUMN}, q.query) AS score
+            FROM search_entries AS e JOIN modules AS m ON m.id = e.module_id,
+                 plainto_tsquery('{POSTGRES_CONFIG}', :words) AS q(query)
+            WHERE e.{POSTGRES_COLUMN} @@ q.query AND {_access(readable)}
+            LIMIT :cap"""  # noqa: S608 - fixed SQL
 
     def highlights(self, terms: Sequence[str], ids: list[int]) -> dict[int, tuple[str, str]]:
         if not ids:
@@ -372,13 +383,8 @@ class PostgresEngine(Engine):
                                '{marks}, MaxWords=32, MinWords=12, MaxFragments=2, FragmentDelimiter=" … "')
             FROM search_entries AS e, plainto_tsquery('{POSTGRES_CONFIG}', :words) AS q(query)
             WHERE e.id IN :ids""").bindparams(bindparam("ids", expanding=True))  # noqa: S608 - fixed SQL
-        rows = db.session.execute(statement, {**self.values(terms), "ids": ids})
+        rows = db.session.execute(statement, {**self.values(terms, None), "ids": ids})
         return {row[0]: (row[1], row[2]) for row in rows}
-
-
-def _document(alias: str) -> str:
-    """The indexed expression (``POSTGRES_DOCUMENT``) over the row ``alias``, so PostgreSQL uses the GIN index."""
-    return POSTGRES_DOCUMENT.replace("(title", f"({alias}.title").replace("body)", f"{alias}.body)")
 
 
 def _engine() -> Engine:
@@ -416,12 +422,12 @@ def guide_sections(body: str) -> list[tuple[str, str, str]]:
 
 
 def term_anchor(slug: str) -> str:
-    """The glossary page's anchor for a term."""
-    return f"term-{slug}"
+    """The glossary page's anchor for a term (coursesite/learning/glossary.py)."""
+    return GLOSSARY_ANCHOR_PREFIX + slug
 
 
 def reference_anchor(key: str) -> str:
-    """The bibliography page's anchor for a reference."""
+    """The bibliography page's anchor for a reference (templates/learning/bibliography.html)."""
     return f"ref-{key}"
 
 
@@ -432,7 +438,7 @@ def markdown_text(source: str) -> str:
 
 def _entry(module_id: int, kind: str, position: int, title: str, body: str, *, target: str = "", anchor: str = "",
            seconds: float | None = None, context: str = "") -> dict[str, Any]:
-    return {"module_id": module_id, "kind": kind, "catalogue": kind in CATALOGUE_KINDS, "position": position,
+    return {"module_id": module_id, "kind": kind, "position": position,
             "target": target[:120], "anchor": anchor[:200], "seconds": seconds, "context": plain(context)[:300],
             "title": plain(title)[:500], "body": plain(body)}
 

@@ -4,40 +4,46 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import contains_eager, defer
 
-from coursesite.catalog.models import Lecture, LectureSpeaker, Module, Speaker
+from coursesite.catalog.models import Lecture, Module, Speaker
 from coursesite.extensions import db
 
 
 @dataclass(frozen=True)
 class LecturePlace:
+    """A lecture and its module; the neighbours (and the module's lecture list) load when first asked for."""
+
     module: Module
     lecture: Lecture
-    previous: Lecture | None
-    next: Lecture | None
+
+    def _neighbour(self, step: int) -> Lecture | None:
+        lectures = self.module.lectures
+        index = lectures.index(self.lecture) + step
+        return lectures[index] if 0 <= index < len(lectures) else None
+
+    @property
+    def previous(self) -> Lecture | None:
+        return self._neighbour(-1)
+
+    @property
+    def next(self) -> Lecture | None:
+        return self._neighbour(1)
 
 
 def find_lecture(module_slug: str, lecture_slug: str) -> LecturePlace | None:
-    """The lecture of a published module, with the module's lecture list for navigation."""
-    module = db.session.scalar(
-        select(Module)
-        .where(Module.slug == module_slug, Module.published.is_(True))
-        .options(selectinload(Module.lectures).selectinload(Lecture.speaker_links)
-                 .selectinload(LectureSpeaker.speaker))
+    """The lecture of a published module, with its module, in one query.
+
+    The lecture's transcript (``cues``, the largest column), its speakers and the module's other lectures are left
+    out: the lecture page renders them once per content revision (coursesite/learning/lecture_page.py), and reading
+    ``lecture.cues``, ``lecture.speakers`` or ``module.lectures`` (``place.previous``/``next``) loads them.
+    """
+    lecture = db.session.scalar(
+        select(Lecture).join(Lecture.module)
+        .where(Module.slug == module_slug, Module.published.is_(True), Lecture.slug == lecture_slug)
+        .options(contains_eager(Lecture.module), defer(Lecture.cues))
     )
-    if module is None:
-        return None
-    lectures = module.lectures
-    for index, lecture in enumerate(lectures):
-        if lecture.slug == lecture_slug:
-            return LecturePlace(
-                module=module,
-                lecture=lecture,
-                previous=lectures[index - 1] if index > 0 else None,
-                next=lectures[index + 1] if index + 1 < len(lectures) else None,
-            )
-    return None
+    return LecturePlace(module=lecture.module, lecture=lecture) if lecture is not None else None
 
 
 def lectures_for_file(path: str) -> list[Lecture]:

@@ -12,13 +12,13 @@ from coursesite.accounts.models import User
 from coursesite.billing.access import can_watch, has_access
 from coursesite.catalog.models import Module
 from coursesite.extensions import login_manager
+from coursesite.learning.lecture_page import lecture_content
 from coursesite.learning.module_home import find_module_with_lectures, learner_home
 from coursesite.learning.notes import notes_on_lecture
 from coursesite.learning.overview import learning_overview
 from coursesite.learning.progress import player_progress
-from coursesite.learning.reading import lecture_reading
 from coursesite.learning.services import LecturePlace, find_lecture
-from coursesite.learning.transcript import parse_position, transcript_for
+from coursesite.learning.transcript import parse_position
 from coursesite.permissions import Refused, Viewer, login_required, requires_module_access, signed_in
 
 bp = Blueprint("learning", __name__)
@@ -58,16 +58,16 @@ def render_lecture(place: LecturePlace, status: int = 200, **extra: Any) -> Resp
     transcript (coursesite/learning/transcript.py). A logged-in viewer sees their own notes on the lecture.
     """
     start_at = parse_position(request.args.get("t"), place.lecture.duration_seconds)
-    transcript = transcript_for(place.lecture.cues, find=request.args.get("find", ""), at=start_at)
+    # Content (heading, transcript with glossary links, references, ...): rendered once per lecture and content
+    # revision (coursesite/learning/lecture_page.py, which calls coursesite/learning/reading.py).
+    content = lecture_content(place, current_user, find=request.args.get("find", ""), at=start_at)
     my_notes = notes_on_lecture(current_user.id, place.lecture.id) if current_user.is_authenticated else None
     # Attendance (coursesite/learning/progress.py): with no ?t= the player resumes at the last position reported.
     progress = (player_progress(current_user.id, place.lecture, resume="t" not in request.args)
                 if current_user.is_authenticated else None)
-    # Reading (coursesite/learning/reading.py): the lecture's references, glossary links in the transcript.
-    reading = lecture_reading(place.lecture, place.module.slug, transcript.cues, current_user)
-    return render_template("learning/lecture.html", place=place, start_at=start_at, transcript=transcript,
-                           my_notes=my_notes, player_progress=progress, lecture_citations=reading.lecture_citations,
-                           glossary_cues=reading.glossary_cues, **extra), status
+    return render_template("learning/lecture.html", place=place, start_at=start_at, content=content,
+                           transcript=content.transcript, my_notes=my_notes, player_progress=progress,
+                           **extra), status
 
 
 def module_home_gate(user: Viewer | None, slug: str) -> Module | Refused:

@@ -43,7 +43,8 @@ def _module(slug: str) -> Module:
 def index() -> ResponseReturnValue:
     form, period = _period()
     return render_template("staff/evaluations/index.html", form=form, period=period,
-                           modules=reports.modules_with_counts(period))
+                           modules=reports.modules_with_counts(period),
+                           speakers=reports.speakers_across_modules(period))
 
 
 @bp.get("/<slug>")

@@ -29,6 +29,7 @@ def upgrade() -> None:
     sa.Column('last_played_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('last_report_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('completed_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('version', sa.Integer(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.CheckConstraint('covered_seconds >= 0', name=op.f('ck_lecture_progress_covered_seconds')),

@@ -5,8 +5,9 @@ Revises: e1400002
 Create Date: 2026-12-05 07:00:00.000000
 
 ``search_entries`` is the same on every database; the full-text index over it is the database's own (see
-coursesite/learning/search_models.py): an FTS5 table kept in step by triggers on SQLite, a GIN expression index on
-PostgreSQL. The index starts empty: the next content import (or ``flask demo load``) fills it.
+coursesite/learning/search_models.py): an FTS5 table over a view of it, kept in step by triggers, on SQLite; a
+generated tsvector column with a GIN index on PostgreSQL. The index starts empty: the next content import (or ``flask demo load``)
+fills it.
 """
 import sqlalchemy as sa
 from alembic import op
@@ -19,28 +20,34 @@ depends_on = None
 
 KINDS = ('module', 'speaker', 'cue', 'guide', 'term', 'reference')
 
+# The scope tokens: "m<module id>" for every entry, "catalogue" too for what everyone may find.
+SCOPE = "(CASE WHEN {row}.kind IN ('module', 'speaker') THEN 'catalogue ' ELSE '' END) || 'm' || {row}.module_id"
+SCOPES = {row: SCOPE.format(row=row) for row in ("search_entries", "new", "old")}
+INSERT = "INSERT INTO search_fts(rowid, title, body, scope) VALUES (new.id, new.title, new.body, {new}); "
+DELETE = ("INSERT INTO search_fts(search_fts, rowid, title, body, scope) "
+          "VALUES ('delete', old.id, old.title, old.body, {old}); ")
 SQLITE_UP = [
-    "CREATE VIRTUAL TABLE search_fts USING fts5(title, body, content='search_entries', content_rowid='id', "
-    "tokenize='porter unicode61 remove_diacritics 2')",
-    "CREATE TRIGGER search_entries_ai AFTER INSERT ON search_entries BEGIN "
-    "INSERT INTO search_fts(rowid, title, body) VALUES (new.id, new.title, new.body); END",
-    "CREATE TRIGGER search_entries_ad AFTER DELETE ON search_entries BEGIN "
-    "INSERT INTO search_fts(search_fts, rowid, title, body) VALUES ('delete', old.id, old.title, old.body); END",
-    "CREATE TRIGGER search_entries_au AFTER UPDATE ON search_entries BEGIN "
-    "INSERT INTO search_fts(search_fts, rowid, title, body) VALUES ('delete', old.id, old.title, old.body); "
-    "INSERT INTO search_fts(rowid, title, body) VALUES (new.id, new.title, new.body); END",
+    "CREATE VIEW search_fts_source AS SELECT id, title, body, {search_entries} AS scope FROM search_entries",
+    ("CREATE VIRTUAL TABLE search_fts USING fts5(title, body, scope, content='search_fts_source', "
+     "content_rowid='id', tokenize='porter unicode61 remove_diacritics 2')"),
+    "CREATE TRIGGER search_entries_ai AFTER INSERT ON search_entries BEGIN " + INSERT + "END",
+    "CREATE TRIGGER search_entries_ad AFTER DELETE ON search_entries BEGIN " + DELETE + "END",
+    "CREATE TRIGGER search_entries_au AFTER UPDATE ON search_entries BEGIN " + DELETE + INSERT + "END",
 ]
 SQLITE_DOWN = [
     "DROP TRIGGER search_entries_au",
     "DROP TRIGGER search_entries_ad",
     "DROP TRIGGER search_entries_ai",
     "DROP TABLE search_fts",
+    "DROP VIEW search_fts_source",
 ]
+# A stored tsvector, so neither the search nor the ranking parses a row's text again.
 POSTGRES_UP = [
-    "CREATE INDEX ix_search_entries_document ON search_entries "
-    "USING gin (to_tsvector('english'::regconfig, translate((title || ' ' || body), '<>', '  ')))",
+    ("ALTER TABLE search_entries ADD COLUMN search_document tsvector GENERATED ALWAYS AS "
+     "(to_tsvector('english'::regconfig, translate((title || ' ' || body), '<>', '  '))) STORED"),
+    "CREATE INDEX ix_search_entries_document ON search_entries USING gin (search_document)",
 ]
-POSTGRES_DOWN = ["DROP INDEX ix_search_entries_document"]
+POSTGRES_DOWN = ["DROP INDEX ix_search_entries_document", "ALTER TABLE search_entries DROP COLUMN search_document"]
 
 
 def upgrade() -> None:
@@ -49,7 +56,6 @@ def upgrade() -> None:
         sa.Column('id', sa.Integer(), nullable=False),
         sa.Column('module_id', sa.Integer(), nullable=False),
         sa.Column('kind', sa.String(length=20), nullable=False),
-        sa.Column('catalogue', sa.Boolean(), nullable=False),
         sa.Column('position', sa.Integer(), nullable=False),
         sa.Column('target', sa.String(length=120), nullable=False),
         sa.Column('anchor', sa.String(length=200), nullable=False),
@@ -62,14 +68,16 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint('id'),
     )
     op.create_index('ix_search_entries_module_kind', 'search_entries', ['module_id', 'kind'], unique=False)
+    op.create_index('ix_search_entries_kind', 'search_entries', ['kind'], unique=False)
     statements = SQLITE_UP if op.get_bind().dialect.name == 'sqlite' else POSTGRES_UP
     for statement in statements:
-        op.execute(statement)
+        op.execute(statement.format(**SCOPES) if statement.startswith("CREATE") else statement)
 
 
 def downgrade() -> None:
     statements = SQLITE_DOWN if op.get_bind().dialect.name == 'sqlite' else POSTGRES_DOWN
     for statement in statements:
         op.execute(statement)
+    op.drop_index('ix_search_entries_kind', table_name='search_entries')
     op.drop_index('ix_search_entries_module_kind', table_name='search_entries')
     op.drop_table('search_entries')

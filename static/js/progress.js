@@ -67,7 +67,13 @@
     }
   }
 
+  // One report at a time: the server measures real time between a learner's reports, so a report overtaking the
+  // one before it would be cut short. A report asked for meanwhile waits for the answer (leaving cannot wait).
+  var inFlight = false;
+  var again = false;
+
   function send(leaving) {
+    if (inFlight && !leaving) { again = true; return; }
     var spans = take();
     var visible = visibleSinceReport; // the page was visible all the time since the previous report
     visibleSinceReport = document.visibilityState === "visible";
@@ -79,6 +85,11 @@
       form.append("report", report);
       if (navigator.sendBeacon(url, form)) { return; }
     }
+    inFlight = true;
+    var done = function () {
+      inFlight = false;
+      if (again) { again = false; send(false); }
+    };
     fetch(url, {
       method: "POST", credentials: "same-origin", keepalive: leaving,
       headers: { "Content-Type": "application/json", "X-CSRFToken": token, "Accept": "application/json" },
@@ -87,7 +98,7 @@
       if (response.ok) { return response.json().then(showComplete); }
       if (response.status !== 400) { pending = spans.concat(pending); } // try again with the next report
       return null;
-    }).catch(function () { pending = spans.concat(pending); });
+    }).catch(function () { pending = spans.concat(pending); }).then(done, done);
   }
 
   window.setInterval(function () {

@@ -91,3 +91,17 @@ def test_staff_list_requests_and_mark_them_handled_in_the_audit_log(app, learner
 
 def test_learners_cannot_see_the_staff_list(app, learner):
     assert login_as(app, learner).get("/staff/accommodations").status_code == 403
+
+
+def test_the_staff_list_runs_the_same_queries_however_many_requests(app, learner, admin, count_queries):
+    client = login_as(app, admin)
+    asker = login_as(app, learner)
+    post_form(asker, FORM, {"needs": NEEDS})
+    client.get("/staff/accommodations")
+    with count_queries() as one:
+        assert client.get("/staff/accommodations").status_code == 200
+    for _ in range(3):
+        post_form(asker, FORM, {"needs": NEEDS})
+    with count_queries() as four:
+        assert client.get("/staff/accommodations").status_code == 200
+    assert one.count == four.count == 3  # the login session, the open requests, the handled ones

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from coursesite.assessment.evaluation import (
     Answers,
@@ -181,4 +182,39 @@ def test_a_failing_receiver_leaves_no_evaluation(app, learner):
     finally:
         evaluation_saved.disconnect(broken)
     db.session.rollback()
+    assert (count(Evaluation), count(Certificate)) == (0, 0)
+
+
+def test_the_evaluation_page_runs_a_pinned_number_of_queries(app, learner, count_queries):
+    pass_test(learner, module_id())
+    client = login_as(app, learner)
+    client.get(URL)
+    with count_queries() as counter:
+        assert client.get(URL).status_code == 200
+    # The login session with its user (1), the module with its lectures, speaker links and speakers (4), the test
+    # status: quiz settings and attempts (2), and whether the passed attempt is evaluated (1).
+    assert counter.count == 8, "\n".join(statement[:120] for statement in counter.statements)
+
+
+def test_the_database_refuses_a_second_evaluation_of_one_attempt(app, learner):
+    attempt = pass_test(learner, module_id())
+    evaluate(learner, module_id())
+    db.session.add(Evaluation(user_id=learner.id, module_id=module_id(), attempt_id=attempt.id, relevance=3,
+                              free_of_commercial_bias=True, overall=3))
+    with pytest.raises(IntegrityError):
+        db.session.flush()
+    db.session.rollback()
+    assert count(Evaluation) == 1
+
+
+def test_the_service_refuses_ratings_out_of_range_and_writes_nothing(app, learner):
+    pass_test(learner, module_id())
+    module = module_for_evaluation(SAMPLE_MODULE)
+    items = items_of(module)
+    keys = [item.key for item in [*items.objectives, *items.lectures, *items.speakers]]
+    for ratings, overall in ((dict.fromkeys(keys, 9), 4), (dict.fromkeys(keys[1:], 4), 4),
+                             (dict.fromkeys(keys, 4), 0)):
+        with pytest.raises(ValueError, match="a rating from 1 to 5 is required"):
+            save_evaluation(learner.id, module, Answers(ratings, 4, True, overall))
+        db.session.rollback()
     assert (count(Evaluation), count(Certificate)) == (0, 0)

@@ -1,5 +1,5 @@
-"""Attempts, evaluations and accommodation requests in the data download and on account deletion: the evaluation stays as
-the sponsor's record, unlinked from the person; the accommodation request goes."""
+"""Attempts, evaluations and accommodation requests in the data download and on account deletion: attempts and
+evaluations stay as the sponsor's record (the evaluation unlinked from the person); the accommodation request goes."""
 from __future__ import annotations
 
 from sqlalchemy import select

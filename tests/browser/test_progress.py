@@ -43,6 +43,9 @@ def player_time(page) -> float:
 def test_a_lecture_played_to_the_end_completes_and_a_reload_resumes(page, live_app, live_server, monkeypatch):
     monkeypatch.setitem(live_app.config, "PROGRESS_MAX_RATE", RATE)  # this test plays faster than the default 2x
     email = learner(live_app, "plays-through@example.org")
+    page.on("request", lambda r: print("REQ", r.url, r.post_data) if "/progress" in r.url else None)
+    page.on("response", lambda r: print("RESP", r.status, r.text()) if "/progress" in r.url else None)
+    page.on("console", lambda m: print("CONSOLE", m.text))
     log_in(page, live_server, email, "/learning")
     page.goto(live_server + LECTURE)
     status = page.locator("#progress-status")

@@ -83,3 +83,12 @@ def test_the_glossary_filter_narrows_as_the_learner_types(reader, live_server):
     page.get_by_label("Filter terms").fill("")
     page.locator("#term-first-idea").wait_for(state="visible")
     assert page.locator("#glossary-count").inner_text() == "2 terms."
+
+
+def test_visitors_see_the_locked_reading_pages_without_violations(page, live_server, size):
+    for path in ("/guides/overview", "/glossary", "/bibliography"):
+        response = page.goto(live_server + MODULE + path)
+        assert response.status == 403, path
+        assert "This page is for learners with access" in page.locator("main").inner_text()
+        assert serious_violations(page) == [], (size, path)
+        assert visible_with_contrast(page.get_by_role("link", name="See prices and buy access")), (size, path)

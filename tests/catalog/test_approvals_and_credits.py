@@ -70,12 +70,14 @@ def test_apas_statement_must_be_word_for_word(app, content_copy):
 
 
 @pytest.mark.parametrize(("entry", "expected"), [
-    ("  - body: NBCC\n    statement: Approved by NBCC.\n    credits: 0.5\n", "approvals 2.provider_number: is required"),
+    ("  - body: NBCC\n    statement: Approved by NBCC.\n    credits: 0.5\n",
+     "approvals 2.provider_number: is required"),
     ('  - body: NBCC\n    provider_number: "77"\n    statement: Approved.\n    credits: 0.5\n',
      "must quote the provider number '77'"),
     ('  - body: ASWB ACE\n    provider_number: "9"\n    statement: Provider 9.\n    credits: 0.5\n',
      "approvals 2.approval_period: is required"),
-    ("  - body: CE Board\n    statement: Approved.\n    credits: 0.5\n", "'CE Board' is not one of: APA, ASWB ACE, NBCC"),
+    ("  - body: CE Board\n    statement: Approved.\n    credits: 0.5\n",
+     "'CE Board' is not one of: APA, ASWB ACE, NBCC"),
     ("  - body: APA\n    statement: Twice.\n    credits: 0.5\n", "'APA' is listed twice"),
     ('  - body: NBCC\n    provider_number: "7"\n    statement: ACEP 7.\n    credits: 3\n',
      "3 credits, more than the module's 0.5 CE hours"),
@@ -97,7 +99,8 @@ def test_claiming_more_hours_than_the_material_supports_is_refused_with_the_calc
 def test_the_validator_shows_the_credit_calculation(app, runner, content_copy):
     result = runner.invoke(args=["content", "validate", str(content_copy)])
     assert result.exit_code == 0, result.output
-    assert "note: " in result.output and "credit calculation: 0.1 min of recordings (1:1) + 6790 guide words" in result.output
+    assert "note: " in result.output
+    assert "credit calculation: 0.1 min of recordings (1:1) + 6790 guide words" in result.output
 
 
 def test_the_credit_formula():

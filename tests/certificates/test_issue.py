@@ -15,7 +15,7 @@ from coursesite.certificates.pdf import render_certificate
 from coursesite.certificates.services import issue_certificate, verification
 from coursesite.extensions import db
 from tests.certificates.pdf_support import pdf_text
-from tests.factories import certify
+from tests.factories import certify, evaluate, pass_test
 from tests.support import reload
 
 
@@ -101,3 +101,14 @@ def test_the_orm_refuses_to_change_what_a_certificate_certifies(learner, module,
         db.session.flush()
     db.session.rollback()
     assert reload(certificate).snapshot["participant"]["name"] == learner.full_name
+
+
+def test_passing_the_test_and_saving_the_evaluation_issues_the_certificate(learner, module, mailbox):
+    """The whole path through assessment's services: the passed attempt, the evaluation, the certificate."""
+    attempt = pass_test(learner, module)
+    assert db.session.scalar(select(func.count()).select_from(Certificate)) == 0  # not before the evaluation
+    evaluate(learner, module)
+    certificate = db.session.scalar(select(Certificate))
+    assert certificate is not None
+    assert (certificate.user_id, certificate.module_id, certificate.attempt_id) == (learner.id, module.id, attempt.id)
+    assert mailbox.last_to(learner.email).subject == "Your CE certificate: A Sample Module"

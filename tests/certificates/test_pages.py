@@ -10,6 +10,7 @@ from sqlalchemy import select
 from coursesite.certificates import services
 from coursesite.certificates.models import Certificate, ReflectionNote
 from coursesite.extensions import db
+from tests.certificates.pdf_support import pdf_text
 from tests.factories import PASSWORD, certify, make_module, make_user
 from tests.support import login_as, make_app, post_form, reload
 
@@ -49,6 +50,17 @@ def test_a_superseded_certificate_links_to_its_reissue(app, learner, admin, modu
     assert f'href="/certificates/verify/{new.code}"' in page.text
     current = app.test_client().get(f"/certificates/verify/{new.code}")
     assert "<strong>Valid.</strong>" in current.text and "Zoë Łukasiewicz</dd>" in current.text
+
+
+def test_the_verification_page_costs_a_fixed_number_of_queries(app, learner, admin, module, count_queries):
+    old = certify(learner, module)
+    new = services.reissue(old.id, "Zoë Ł.", "Name corrected", admin)
+    client = app.test_client()
+    client.get(f"/certificates/verify/{new.code}")  # warm the templates
+    for code in (new.code, old.code):  # valid; superseded (which also looks up the new code)
+        with count_queries() as counter:
+            assert client.get(f"/certificates/verify/{code}").status_code == 200
+        assert len(counter.statements) <= 3, counter.statements
 
 
 def test_an_unknown_code_is_404(app, learner, module):
@@ -184,7 +196,8 @@ def test_the_data_download_includes_certificates(app, learner, module):
 def test_deleting_the_account_keeps_the_certificate_and_its_verification(app, learner, module):
     certificate = certify(learner, module)
     client = login_as(app, learner)
-    assert "certificates keep the" in client.get("/account/delete").text
+    warning = client.get("/account/delete").text
+    assert "stay verifiable by their code" in warning and "your reflection notes on certificates" in warning
     post_form(client, f"/certificates/{certificate.code}/reflection", {f"r{certificate.id}-text": "private"},
               page="/certificates")
     response = post_form(client, "/account/delete", {"current_password": PASSWORD, "understood": "y"},
@@ -204,3 +217,11 @@ def test_certificates_for_users_gives_each_persons_current_certificate(learner, 
     current = services.certificates_for_users([learner.id, other.id, someone.id], module.id)
     assert {user_id: row.id for user_id, row in current.items()} == {learner.id: new.id}
     assert services.certificates_of(learner.id)[0].id == new.id
+
+
+def test_a_learner_without_certificates_sees_an_empty_transcript(app, learner):
+    client = login_as(app, learner)
+    page = client.get("/certificates")
+    assert page.status_code == 200 and "No CE hours yet" in page.text and "PDF (A4)" not in page.text
+    transcript = client.get("/certificates/transcript.pdf")
+    assert transcript.status_code == 200 and "No CE hours yet." in pdf_text(transcript.data)

@@ -87,7 +87,7 @@ def test_no_terms_leave_the_text_as_it_was():
 
 
 def test_glossary_page_groups_terms_by_letter_and_filters():
-    terms = sorted(TERMS + [term("Ödipal", "Accent folds to O."), term("9 lives")], key=lambda t: t.term.casefold())
+    terms = sorted([*TERMS, term("Ödipal", "Accent folds to O."), term("9 lives")], key=lambda t: t.term.casefold())
     page = glossary_page(terms)
     assert [group.letter for group in page.groups] == ["E", "O", "R", "T", "#"]
     assert [t.term for t in page.groups[2].terms] == ["Rupture", "Rupture and repair"]

@@ -5,7 +5,8 @@ from sqlalchemy import select
 
 from coursesite.catalog.models import Lecture
 from coursesite.extensions import db
-from tests.factories import grant_access, make_user
+from coursesite.learning.notes import add_note
+from tests.factories import grant_access, make_module, make_user, module_id
 from tests.support import login_as
 
 
@@ -54,7 +55,56 @@ def test_unknown_lecture_or_module_is_404(client, sample_module):
     assert client.get("/modules/nope/lectures/first-steps").status_code == 404
 
 
-def test_lecture_page_query_count_does_not_grow_with_lectures(client, sample_module, count_queries):
-    with count_queries() as counter:
-        client.get("/modules/sample-module/lectures/first-steps")
-    assert counter.count <= 5  # 4, and the lecture's references (coursesite/learning/reading.py)
+def grow_the_catalogue(learner) -> None:
+    """More modules and lectures (one in the learner's module), and more of the learner's notes."""
+    for number in range(3):
+        module = make_module(f"extra-{number}", f"Extra {number}")
+        db.session.add_all(Lecture(module_id=module.id, position=position, slug=f"l{position}", title="L",
+                                   kind="video_lecture", duration_seconds=60, media_path="lectures/x.mp4",
+                                   media_type="video/mp4", captions_path="lectures/x.vtt", cues=[])
+                           for position in range(4))
+    db.session.add(Lecture(module_id=module_id(), position=9, slug="third", title="Third", kind="interview",
+                           duration_seconds=60, media_path="lectures/y.mp4", media_type="video/mp4",
+                           captions_path="lectures/y.vtt", cues=[{"start": 0.0, "end": 1.0, "text": "Hi"}]))
+    db.session.commit()
+    conversation = db.session.scalar(select(Lecture).where(Lecture.slug == "in-conversation"))
+    for number in range(5):
+        add_note(learner.id, conversation, str(number), f"note {number}")
+
+
+def test_lecture_page_statements_are_pinned_and_do_not_grow_with_the_catalogue(app, client, sample_module,
+                                                                               count_queries):
+    """Signed in: the login session and user, the lecture with its module, the access check, the content revision
+    (the page's content is cached per revision), the learner's notes and attendance. A visitor on a free preview:
+    the lecture with its module and the revision. Statements stay the same as the catalogue and the notes grow."""
+    learner = make_user()
+    grant_access(learner)
+    signed_in = login_as(app, learner)
+    pages = ((signed_in, "/modules/sample-module/lectures/in-conversation", 6),
+             (client, "/modules/sample-module/lectures/first-steps", 2))
+    for viewer, path, _ in pages:
+        viewer.get(path)  # renders and caches the content
+    counts = []
+    for viewer, path, _ in pages:
+        with count_queries() as counter:
+            assert viewer.get(path).status_code == 200
+        counts.append(counter.count)
+    assert counts == [expected for _, _, expected in pages]
+    grow_the_catalogue(learner)
+    for viewer, path, _ in pages:
+        viewer.get(path)  # the content changed: rendered again, once
+    for (viewer, path, expected) in pages:
+        with count_queries() as counter:
+            viewer.get(path)
+        assert counter.count == expected, path
+
+
+def test_a_content_change_is_shown_at_once(app, client, sample_module):
+    path = "/modules/sample-module/lectures/first-steps"
+    assert "This is the second cue." in client.get(path).get_data(as_text=True)
+    lecture = db.session.scalar(select(Lecture).where(Lecture.slug == "first-steps"))
+    lecture.cues = [{"start": 0.0, "end": 1.0, "speaker": None, "text": "A corrected line."}]
+    lecture.summary = "A corrected summary."
+    db.session.commit()
+    page = client.get(path).get_data(as_text=True)
+    assert "A corrected line." in page and "A corrected summary." in page and "This is the second cue." not in page

@@ -117,14 +117,15 @@ def test_a_lecture_left_at_its_end_continues_with_the_next_one_not_complete(app,
     assert (point.lecture_slug, point.seconds) == (lectures[1].slug, 0)  # nothing after it: the second, skipped
 
 
-def test_a_finished_module_says_so_and_continues_from_the_start(app, long_module):
+def test_a_finished_module_says_so_and_offers_to_watch_again_from_the_start(app, long_module):
     module, lectures, user = long_module
     for number, lecture in enumerate(lectures):
         watch(user, lecture, 1.0, at=utcnow() - timedelta(hours=10 - number))
     page = login_as(app, user).get(f"/modules/{module.slug}/learn").get_data(as_text=True)
     assert "You completed every lecture on" in page
     assert progress_bars(page)[0]["text"] == "100% watched · 4 of 4 lectures complete"
-    assert f'href="/modules/{module.slug}/lectures/{lectures[0].slug}">Continue' in page
+    assert f'href="/modules/{module.slug}/lectures/{lectures[0].slug}">Watch again' in page
+    assert "Continue where you left off" not in page
 
 
 def test_the_module_home_is_for_learners_with_access_only(app, client, sample_module):

@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from coursesite.extensions import db
 from coursesite.learning import progress
@@ -12,7 +12,7 @@ from coursesite.learning.models import LectureProgress
 from coursesite.models_base import as_utc
 from tests.factories import make_user
 from tests.learning.progress_fixtures import *  # noqa: F403 - the fixtures
-from tests.learning.progress_fixtures import LECTURE, PAGE, PREVIEW, TOKEN, URL, Player, play, stored
+from tests.learning.progress_fixtures import LECTURE, PAGE, PREVIEW, TOKEN, URL, Player, lecture, play, stored
 from tests.support import login_as
 
 # Recording ----------------------------------------------------------------------------------------------------------
@@ -243,3 +243,28 @@ def test_a_report_runs_a_bounded_number_of_queries(player, clock, count_queries)
         assert player.report([(10, 20)], position=20).status_code == 200
     # login session and user, lecture, access, lock, row, update
     assert counter.count <= 8
+
+
+def test_a_report_that_loses_a_race_reads_again_and_loses_nothing(player, learner, clock, monkeypatch):
+    """Another report (a beacon) commits between this one's read and write: this one is applied on top of it."""
+    player.report([(0, 10)], position=10)
+    table = LectureProgress.__table__
+    applied = progress._apply
+    calls = []
+
+    def racing(row, *args):
+        calls.append(row.version)
+        if len(calls) == 1:
+            with db.engine.begin() as other:
+                other.execute(update(table).where(table.c.id == row.id).values(
+                    intervals=[[0, 10], [100, 110]], covered_seconds=20, version=table.c.version + 1))
+        return applied(row, *args)
+
+    monkeypatch.setattr(progress, "_apply", racing)
+    clock.advance(10)
+    talk = lecture(LECTURE)
+    outcome = progress.record_report(learner.id, talk, progress.Report([(10, 20)], 20, 1.0, True))
+    assert len(calls) == 2 and calls[1] == calls[0] + 1  # read again after losing
+    assert outcome.counted_seconds == 10
+    row = stored(learner)
+    assert row.intervals == [[0, 20], [100, 110]] and row.covered_seconds == 30

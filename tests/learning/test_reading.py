@@ -64,7 +64,7 @@ def test_visitors_and_learners_without_access_get_the_locked_page(app, client, s
         response = who.get(url)
         assert response.status_code == 403, url
         page = response.get_data(as_text=True)
-        assert "is for learners with access" in page and "See prices and buy access" in page
+        assert "This page is for learners with access to" in page and "See prices and buy access" in page
         assert "Free previews:" in page and "First steps" in page
         for secret in ("Some guide text", "The idea that comes first.", "Beyond doer and done to", "@article"):
             assert secret not in page
@@ -110,7 +110,8 @@ def test_guide_links_each_glossary_term_once_and_never_in_code_or_links(reader):
     assert '<span class="gloss-tip" role="tooltip" id="guide-tip-first-idea">The idea that comes first.</span>' in page
     assert "and the First Idea is linked only once." in page
     assert "<code>first idea</code>" in page
-    assert '<a href="https://example.org/ideas" rel="noopener noreferrer nofollow">a page on the second idea</a>' in page
+    assert ('<a href="https://example.org/ideas" rel="noopener noreferrer nofollow">a page on the second idea</a>'
+            in page)
 
 
 def test_guide_body_markup_is_sanitised(reader):

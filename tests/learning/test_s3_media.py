@@ -4,6 +4,7 @@ a plain HTTP client follows to the bytes; the URL is refused once forged or expi
 from __future__ import annotations
 
 import re
+from contextlib import suppress
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
@@ -23,17 +24,18 @@ from tests.support import FIXTURES, login_as
 LECTURES = FIXTURES / "content" / "sample-module" / "lectures"
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def s3_server():
-    """moto's S3 server on a loopback port, with the media bucket, for this module's tests."""
+    """moto's S3 server on a loopback port, with the media bucket (moto keeps its buckets for the whole process)."""
     server = CheckedMotoServer()
     server.start()
     settings = server.settings()
-    boto3.client("s3", endpoint_url=server.endpoint_url, region_name=settings["MEDIA_S3_REGION"],
-                 aws_access_key_id=settings["MEDIA_S3_ACCESS_KEY_ID"],
-                 aws_secret_access_key=settings["MEDIA_S3_SECRET_ACCESS_KEY"],
-                 ).create_bucket(Bucket=BUCKET, CreateBucketConfiguration={
-                     "LocationConstraint": settings["MEDIA_S3_REGION"]})
+    client = boto3.client("s3", endpoint_url=server.endpoint_url, region_name=settings["MEDIA_S3_REGION"],
+                          aws_access_key_id=settings["MEDIA_S3_ACCESS_KEY_ID"],
+                          aws_secret_access_key=settings["MEDIA_S3_SECRET_ACCESS_KEY"])
+    with suppress(client.exceptions.BucketAlreadyOwnedByYou):
+        client.create_bucket(Bucket=BUCKET, CreateBucketConfiguration={
+            "LocationConstraint": settings["MEDIA_S3_REGION"]})
     yield server
     server.stop()
 
@@ -155,6 +157,7 @@ def test_pages_allow_media_and_photos_from_the_bucket_and_the_player_asks_for_co
     assert s3.endpoint_url in policy["media-src"].split() and s3.endpoint_url in policy["img-src"].split()
     assert "'self'" in policy["media-src"].split()
     assert 'crossorigin="anonymous"' in page.get_data(as_text=True)
+    assert "js/media_refresh" in page.get_data(as_text=True)  # a fresh URL when one expires during a long lecture
     cors = app.extensions["media_store"].client.get_bucket_cors(Bucket=BUCKET)["CORSRules"]
     assert cors[0]["AllowedMethods"] == ["GET", "HEAD"] and cors[0]["AllowedOrigins"] == ["*"]
 

@@ -31,7 +31,8 @@ def write_cues(folder: Path, lecture: str, texts: list[str]) -> None:
 
 def write_glossary(folder: Path, terms: list[tuple[str, str]]) -> None:
     """Replace the glossary of module ``folder`` with these (term, definition) pairs."""
-    entries = "".join(f"- term: {json.dumps(term)}\n  definition: {json.dumps(definition)}\n" for term, definition in terms)
+    entries = "".join(f"- term: {json.dumps(term)}\n  definition: {json.dumps(definition)}\n"
+                      for term, definition in terms)
     (folder / "glossary.yaml").write_text(entries, encoding="utf-8")
 
 
@@ -117,9 +118,14 @@ def test_each_kind_of_content_links_to_its_place(app, two_modules, learner):
         return links(client.get(f"/search?q={words}").get_data(as_text=True))
 
     assert "/modules/sample-module/lectures/in-conversation?t=2.2" in found("transcript cues")
-    assert "/modules/sample-module/guides/overview#the-idea" in found("guide text")
-    assert "/modules/sample-module/glossary#term-first-idea" in found("comes first")
-    assert "/modules/sample-module/bibliography#ref-benjamin-2004" in found("intersubjective thirdness")
+    places = {"guide text": "/modules/sample-module/guides/overview#the-idea",
+              "comes first": "/modules/sample-module/glossary#term-first-idea",
+              "intersubjective thirdness": "/modules/sample-module/bibliography#ref-benjamin-2004"}
+    for words, place in places.items():
+        assert place in found(words)
+        path, anchor = place.split("#")
+        target = client.get(path)
+        assert target.status_code == 200 and f'id="{anchor}"' in target.get_data(as_text=True)
 
 
 def test_unpublished_modules_are_not_found(app, content_copy, learner):

@@ -54,11 +54,14 @@ def test_the_module_page_shows_means_per_objective_lecture_and_speaker(app, samp
     assert "felt rushed." in html
 
 
-def test_the_index_lists_modules_with_their_counts(app, sample_module, admin):
-    evaluated("one@example.org", overall=4)
+def test_the_index_lists_modules_with_their_counts_and_speakers_across_modules(app, sample_module, admin):
+    evaluated("one@example.org", overall=4, rating=3)
+    evaluated("two@example.org", overall=4, rating=5)
     html = login_as(app, admin).get("/staff/evaluations").get_data(as_text=True)
     assert f'href="/staff/evaluations/{SAMPLE_MODULE}"' in html
-    assert "<td>1</td>" in html and "<td>4.0</td>" in html
+    assert "<td>2</td>" in html and "<td>4.0</td>" in html
+    for speaker in module_for_evaluation(SAMPLE_MODULE).speakers:
+        assert f'<th scope="row">{speaker.display_name}</th><td>2</td><td>4.00</td>' in html
 
 
 def test_the_csv_export_escapes_formulas_and_is_audited(app, sample_module, admin):

@@ -94,9 +94,9 @@ def _read_list(fields: Fields, report: Report, sponsor: str, ce_hours: float) ->
         statement = entry.text("statement", max_len=2000)
         provider = entry.text("provider_number", required=body in ("ASWB ACE", "NBCC"), max_len=80)
         period = entry.text("approval_period", required=body == "ASWB ACE", max_len=120)
-        credits = float(entry.number("credits", minimum=0.25, maximum=200))
-        if credits > ce_hours:
-            entry.error("credits", f"{credits:g} credits, more than the module's {ce_hours:g} CE hours")
+        amount = float(entry.number("credits", minimum=0.25, maximum=200))
+        if amount > ce_hours:
+            entry.error("credits", f"{amount:g} credits, more than the module's {ce_hours:g} CE hours")
         if body == "APA" and sponsor and statement and statement != apa_statement(sponsor):
             entry.error("statement", f"must be APA's standard wording, word for word: {apa_statement(sponsor)!r}")
         if provider and statement and provider not in statement:
@@ -104,7 +104,7 @@ def _read_list(fields: Fields, report: Report, sponsor: str, ce_hours: float) ->
         if body == "ASWB ACE" and period and statement and period not in statement:
             entry.error("statement", f"must quote the approval period {period!r}")
         approvals.append({"body": body, "statement": statement, "provider_number": provider,
-                          "approval_period": period, "credits": credits})
+                          "approval_period": period, "credits": amount})
     return approvals
 
 
