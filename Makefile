@@ -67,6 +67,7 @@ bench: install
 	$(BIN)/python bench/search.py  # and on PostgreSQL too when BENCH_POSTGRES_URL is set
 	$(BIN)/python bench/progress.py
 	$(BIN)/python bench/certificate_pdf.py
+	$(BIN)/python bench/quiz_storm.py
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

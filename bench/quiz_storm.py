@@ -8,10 +8,11 @@ the test-and-certificate add-on, every lecture watched, a live login session, an
 service with every answer saved, and the attempt page's CSRF token. The app runs in production mode under gunicorn
 (``--workers`` sync workers, default 4), behind the same headers a TLS proxy adds.
 
-The storm: locust (headless) starts all N users at once; each sends its one submission (the form POST the "Submit
-for grading" button sends, answers included) and, like a double click, sends it a second time at once; both must
-answer the redirect to the result. Afterwards the database must hold exactly one graded attempt per learner, none
-in progress, and every learner's score must be the one their saved answers give.
+The storm: locust (headless) starts all N users at once (``--spawn-rate`` spreads them); each sends its one
+submission (the form POST the "Submit for grading" button sends, answers included; with ``--double-click`` a second
+time at once, like a double click), which must answer the redirect to the result. Afterwards the database must
+hold exactly one graded attempt per learner, none in progress, and every learner's score must be the one their
+saved answers give.
 
     .venv/bin/python bench/quiz_storm.py [--learners 200] [--workers 4] \
         [--postgres postgresql+psycopg://postgres@127.0.0.1:5432/postgres]
@@ -90,13 +91,14 @@ with app.app_context():
 json.dump(found, sys.stdout)
 """
 
-# The locust file: each simulated learner submits once, twice in a row (a double click), then stops.
+# The locust file: each simulated learner submits once (with --double-click, twice in a row), then stops.
 LOCUSTFILE = '''
 import json, os
 from locust import HttpUser, task, constant
 from locust.exception import StopUser
 
 LEARNERS = json.load(open(os.environ["QUIZ_STORM_LEARNERS"]))
+DOUBLE_CLICK = os.environ.get("QUIZ_STORM_DOUBLE_CLICK") == "1"
 NEXT = iter(LEARNERS)
 
 
@@ -112,7 +114,7 @@ class Learner(HttpUser):
         headers = {"Cookie": me["cookie"], "X-Forwarded-Proto": "https", "Host": "localhost",
                    "Referer": "https://localhost" + me["page"]}
         data = {"csrf_token": me["token"], **me["answers"]}
-        for name in ("submit", "submit again"):
+        for name in ("submit", "submit again")[:1 + DOUBLE_CLICK]:
             with self.client.post(me["page"] + "/submit", data=data, headers=headers, allow_redirects=False,
                                   name=name, catch_response=True) as response:
                 if response.status_code != 303 or not response.headers.get("Location", "").endswith("/result"):
@@ -187,7 +189,7 @@ def warm_up(base: str, learners: list[dict]) -> None:
     import urllib.request
 
     class NoRedirect(urllib.request.HTTPRedirectHandler):
-        def redirect_request(self, *args, **kwargs):  # noqa: ANN002, ANN003, ANN202 - urllib's own signature
+        def redirect_request(self, *args, **kwargs):
             return None
 
     opener = urllib.request.build_opener(NoRedirect)
@@ -203,16 +205,17 @@ def warm_up(base: str, learners: list[dict]) -> None:
                 raise SystemExit(f"warm-up submission answered {answer.code}") from None
 
 
-def storm(base: str, folder: Path, learners: list[dict]) -> dict[str, dict[str, str]]:
+def storm(base: str, folder: Path, learners: list[dict], spawn_rate: int,
+          double_click: bool) -> dict[str, dict[str, str]]:
     data = folder / "learners.json"
     data.write_text(json.dumps(learners))
     locustfile = folder / "locustfile.py"
     locustfile.write_text(LOCUSTFILE)
-    env = dict(os.environ, QUIZ_STORM_LEARNERS=str(data))
+    env = dict(os.environ, QUIZ_STORM_LEARNERS=str(data), QUIZ_STORM_DOUBLE_CLICK="1" if double_click else "0")
     count = len(learners)
     result = subprocess.run(
         [sys.executable, "-m", "locust", "-f", str(locustfile), "--headless", "--host", base, "-u", str(count),
-         "-r", str(count), "--run-time", "60s", "--stop-timeout", "30", "--csv", str(folder / "storm"),
+         "-r", str(spawn_rate), "--run-time", "60s", "--stop-timeout", "30", "--csv", str(folder / "storm"),
          "--only-summary", "--loglevel", "WARNING", "--exit-code-on-error", "0"],
         env=env, cwd=folder, capture_output=True, text=True)
     stats = folder / "storm_stats.csv"
@@ -246,6 +249,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--learners", type=int, default=200)
     parser.add_argument("--workers", type=int, default=4, help="gunicorn sync workers (default 4)")
+    parser.add_argument("--spawn-rate", type=int, help="learners starting per second (default: all at once)")
+    parser.add_argument("--double-click", action="store_true",
+                        help="each learner sends the submission twice at once (it must be graded once)")
     parser.add_argument("--postgres", default=os.environ.get("QUIZ_STORM_POSTGRES",
                                                              "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"),
                         help="a PostgreSQL URL whose user may create the scratch database")
@@ -264,7 +270,8 @@ def main() -> None:
             app, base = serve(env, args.workers)
             try:
                 warm_up(base, warmers)
-                stats = storm(base, folder, learners)
+                spawn_rate = args.spawn_rate or args.learners
+                stats = storm(base, folder, learners, spawn_rate, args.double_click)
             finally:
                 app.terminate()
                 app.wait()
@@ -277,7 +284,9 @@ def main() -> None:
     p99 = float(total["99%"])
     print(f"date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC; machine: {platform.machine()}, {os.cpu_count()} cores, "
           f"{platform.python_implementation()} {platform.python_version()}; gunicorn {args.workers} sync workers; "
-          f"PostgreSQL; locust -u {args.learners} -r {args.learners} (all at once); set-up {prepared:.0f} s")
+          f"PostgreSQL; locust -u {args.learners} -r {spawn_rate}"
+          f"{' (all at once)' if spawn_rate >= args.learners else ' per second'}"
+          f"{'; each submission sent twice' if args.double_click else ''}; set-up {prepared:.0f} s")
     for name in ("submit", "submit again", "Aggregated"):
         row = stats.get(name)
         if row:

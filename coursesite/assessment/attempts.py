@@ -27,6 +27,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select, update
+from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from coursesite.accounts.models import User
 from coursesite.assessment.models import Attempt, AttemptQuestion, Choice, Question, QuizSettings
@@ -79,6 +81,19 @@ def current_attempts(user_id: int, module_id: int) -> list[Attempt]:
 def get_attempt(user_id: int, attempt_id: int) -> Attempt:
     attempt = db.session.get(Attempt, attempt_id)
     if attempt is None or attempt.user_id != user_id:
+        raise AttemptNotFound(attempt_id)
+    return attempt
+
+
+def locked_attempt(user_id: int, attempt_id: int, module_id: int | None = None) -> Attempt:
+    """The learner's attempt (of ``module_id`` when given) with its questions, its row locked until the transaction
+    ends and everything read after taking the lock, so a concurrent save or grading is seen."""
+    lock_row(Attempt, attempt_id)
+    attempt = db.session.scalar(select(Attempt).where(Attempt.id == attempt_id)
+                                .options(selectinload(Attempt.questions))
+                                .execution_options(populate_existing=True))
+    if attempt is None or attempt.user_id != user_id or module_id not in (None, attempt.module_id):
+        db.session.rollback()
         raise AttemptNotFound(attempt_id)
     return attempt
 
@@ -181,29 +196,34 @@ def save_answers(user_id: int, attempt_id: int, answers: list[tuple[int, int]],
     """Store several ``(question id, choice id)`` answers at once (the form without JavaScript): all of them, in one
     transaction, or none when any is refused. Commits."""
     now = as_utc(now or utcnow())
-    attempt = get_attempt(user_id, attempt_id)
-    lock_row(Attempt, attempt.id)
-    db.session.refresh(attempt)
+    attempt = locked_attempt(user_id, attempt_id)
     try:
         if attempt.status != "in_progress":
             raise AttemptRefused("This attempt has been submitted; its answers can no longer change.")
         if time_is_up(attempt, now):
             raise AttemptRefused("The time for this attempt is up; answers saved before the end are kept.")
-        items = {aq.question_id: aq for aq in attempt.questions}
-        saved = []
-        for question_id, choice_id in answers:
-            item = items.get(question_id)
-            if item is None:
-                raise AttemptRefused("That question is not part of this attempt.")
-            if choice_id not in item.choice_order:
-                raise AttemptRefused("That answer is not one of this question's choices.")
-            if item.selected_choice_id != choice_id:
-                item.selected_choice_id, item.answered_at = choice_id, now
-            saved.append(item)
+        saved = _apply_answers(attempt, answers, now)
     except AttemptRefused:
         db.session.rollback()
         raise
     db.session.commit()
+    return saved
+
+
+def _apply_answers(attempt: Attempt, answers: list[tuple[int, int]], now: datetime) -> list[AttemptQuestion]:
+    """Set the answers on the attempt's questions, after checking every one (AttemptRefused: the caller rolls
+    back)."""
+    items = {aq.question_id: aq for aq in attempt.questions}
+    saved = []
+    for question_id, choice_id in answers:
+        item = items.get(question_id)
+        if item is None:
+            raise AttemptRefused("That question is not part of this attempt.")
+        if choice_id not in item.choice_order:
+            raise AttemptRefused("That answer is not one of this question's choices.")
+        if item.selected_choice_id != choice_id:
+            item.selected_choice_id, item.answered_at = choice_id, now
+        saved.append(item)
     return saved
 
 
@@ -225,7 +245,8 @@ def grade(attempt: Attempt, now: datetime) -> bool:
     for aq in attempt.questions:
         aq.correct = results[aq.id]
     db.session.flush()
-    db.session.refresh(attempt)
+    for name, value in (("status", "graded"), ("score", score), ("passed", passed), ("submitted_at", now)):
+        set_committed_value(attempt, name, value)  # what the UPDATE wrote, without reading it back
     if passed:
         test_passed.send(SENDER, user_id=attempt.user_id, module_id=attempt.module_id, attempt_id=attempt.id)
     return True
@@ -238,12 +259,19 @@ def score_of(results: list[bool]) -> int:
     return math.floor(100 * sum(results) / len(results))
 
 
-def submit_attempt(user_id: int, attempt_id: int, now: datetime | None = None) -> Attempt:
-    """Grade the learner's attempt (once: a second submission changes nothing). Commits."""
+def submit_attempt(user_id: int, attempt_id: int, now: datetime | None = None, *,
+                   answers: list[tuple[int, int]] | None = None, module_id: int | None = None) -> Attempt:
+    """Grade the learner's attempt (once: a second submission changes nothing), first saving ``answers`` (the
+    submitted form's) while it is open and in time; late answers are ignored, and it is graded on those saved in
+    time. Refused answers (AttemptRefused) leave the attempt ungraded and unchanged. Commits."""
     now = as_utc(now or utcnow())
-    attempt = get_attempt(user_id, attempt_id)
-    lock_row(Attempt, attempt.id)
-    db.session.refresh(attempt)
+    attempt = locked_attempt(user_id, attempt_id, module_id)
+    if answers and attempt.status == "in_progress" and not time_is_up(attempt, now):
+        try:
+            _apply_answers(attempt, answers, now)
+        except AttemptRefused:
+            db.session.rollback()
+            raise
     grade(attempt, now)
     db.session.commit()
     return attempt
@@ -253,8 +281,7 @@ def grade_if_expired(attempt: Attempt, now: datetime | None = None) -> bool:
     """Grade an attempt whose time is up (on the answers saved in time); True when this call graded it. Commits."""
     if attempt.status != "in_progress" or not time_is_up(attempt, now):
         return False
-    lock_row(Attempt, attempt.id)
-    db.session.refresh(attempt)
+    attempt = locked_attempt(attempt.user_id, attempt.id)
     graded = grade(attempt, as_utc(attempt.deadline or utcnow()))
     db.session.commit()
     return graded

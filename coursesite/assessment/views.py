@@ -23,7 +23,6 @@ from coursesite.assessment.attempts import (
     save_answer,
     start_attempt,
     submit_attempt,
-    time_is_up,
 )
 from coursesite.assessment.attempts import save_answers as store_answers
 from coursesite.assessment.blueprint import bp
@@ -161,15 +160,16 @@ def answer(module: Module, slug: str, attempt_id: int) -> ResponseReturnValue:
 @limiter.limit(ANSWER_RATE_LIMIT, key_func=account_rate_limit_key)
 @requires_module_access(module_gate)
 def submit(module: Module, slug: str, attempt_id: int) -> ResponseReturnValue:
-    """Save the answers posted with the form (if the attempt is still open), then grade it (once)."""
-    current = _attempt_of(module, attempt_id)
-    if current.status == "in_progress" and not time_is_up(current):
-        problem = _save_posted(current)
-        if problem and not time_is_up(current):  # time up meanwhile: graded on what was saved in time
-            flash(f"Not submitted: {problem}", "error")
-            return redirect(url_for("assessment.attempt", slug=slug, attempt_id=current.id), 303)
-    submit_attempt(current_user.id, current.id)
-    return redirect(url_for("assessment.result", slug=slug, attempt_id=current.id), 303)
+    """Save the answers posted with the form (while the attempt is open and in time), then grade it, once."""
+    answers = _posted_answers()
+    try:
+        submit_attempt(current_user.id, attempt_id, answers=answers, module_id=module.id)
+    except AttemptNotFound:
+        abort(404)
+    except AttemptRefused as refusal:
+        flash(f"Not submitted: {refusal}", "error")
+        return redirect(url_for("assessment.attempt", slug=slug, attempt_id=attempt_id), 303)
+    return redirect(url_for("assessment.result", slug=slug, attempt_id=attempt_id), 303)
 
 
 @bp.get("/modules/<slug>/test/attempts/<int:attempt_id>/result")

@@ -256,7 +256,8 @@ def staff_search(query: str, page: int) -> Pagination:
 
 
 def _staff_certificate(certificate_id: int) -> Certificate:
-    certificate = db.session.get(Certificate, certificate_id, with_for_update=True)
+    # Locked and read afresh: two staff members acting at once take turns, and the second sees the first's change.
+    certificate = db.session.get(Certificate, certificate_id, with_for_update=True, populate_existing=True)
     if certificate is None:
         raise LookupError(certificate_id)
     return certificate

@@ -15,7 +15,7 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import delete, func, select
 
@@ -65,11 +65,26 @@ def note_time(raw: str, duration: float) -> float:
 
 # Reading ----------------------------------------------------------------------------------------------------------
 
-def notes_on_lecture(user_id: int, lecture_id: int) -> list[Note]:
+class NoteLine(NamedTuple):
+    """A note as the lecture page lists it (plain columns: the page reads them on every view)."""
+
+    id: int
+    position: float
+    text: str
+
+    @property
+    def seconds(self) -> str:
+        """The position for a ``?t=`` link (as ``Note.seconds``)."""
+        return f"{self.position:.1f}".removesuffix(".0")
+
+
+def notes_on_lecture(user_id: int, lecture_id: int) -> list[NoteLine]:
     """The learner's notes on one lecture, in media order."""
-    return list(db.session.scalars(
-        select(Note).where(Note.user_id == user_id, Note.lecture_id == lecture_id).order_by(Note.position, Note.id)
-    ))
+    rows = db.session.execute(
+        select(Note.id, Note.position, Note.text).where(Note.user_id == user_id, Note.lecture_id == lecture_id)
+        .order_by(Note.position, Note.id)
+    )
+    return [NoteLine(*row) for row in rows]
 
 
 def own_note(user_id: int, note_id: int) -> Note | None:

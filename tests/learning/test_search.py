@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from coursesite.accounts.models import User
 from coursesite.catalog.content import import_content
 from coursesite.extensions import db
 from coursesite.learning.search import PAGE_SIZE, parse_query, search
@@ -305,6 +306,14 @@ def test_a_failed_import_leaves_the_index_as_it_was(app, content_copy):
     assert not import_content(content_copy).ok
     assert db.session.scalar(select(func.count()).select_from(SearchEntry)) == before
     assert search("heron", make_user(role="editor")).total == 0
+
+
+def test_the_demo_load_indexes_what_it_imports(app, runner):
+    assert runner.invoke(args=["demo", "load"]).exit_code == 0
+    learner = db.session.scalar(select(User).where(User.email == "learner@demo.example.org"))
+    results = search("transcript cues", learner)
+    assert [hit.url for group in results.groups for hit in group.hits] == [
+        "/modules/sample-module/lectures/in-conversation?t=2.2"]
 
 
 def test_staff_who_may_open_every_module_find_its_content(app, two_modules):
