@@ -5,8 +5,9 @@ each for the same time with the same connections; the app runs in production mod
 generated modules (6 lectures each). The page measured is a lecture the learner has access to, with a transcript of
 a 45-minute lecture (675 cues, two speakers; its module's other lectures have one as long) and 12 of the learner's
 notes on it, requested with the learner's
-login cookie, as a browser would after logging in through the form. Ratios, not absolute figures, compare across
-machines; the target is 25% of hello-world (issue 14).
+login cookie, as a browser would after logging in through the form; the account page, the lightest signed-in page,
+is measured too for scale. Ratios, not absolute figures, compare across machines; the target is 25% of hello-world
+(issue 14).
 
     make bench            # or: .venv/bin/python bench/lecture.py --duration 10
 """
@@ -166,6 +167,8 @@ def main() -> None:
             check_page(base, path, cookie)
             wrk(base + path, 2, args.connections, f"Cookie: {cookie}")  # warm-up
             rate = wrk(base + path, args.duration, args.connections, f"Cookie: {cookie}")
+            # For scale: the lightest signed-in page there is (the account page: a form, no content).
+            account = wrk(base + "/account", args.duration, args.connections, f"Cookie: {cookie}")
         finally:
             app.terminate()
             app.wait()
@@ -174,6 +177,7 @@ def main() -> None:
           f"wrk -t2 -c{args.connections} -d{args.duration}s; {args.modules} modules; {CUES} cues, {NOTES} notes")
     print(f"{'hello-world':<36} {baseline:>9.0f} req/s   100.0%")
     print(f"{'lecture page, signed in':<36} {rate:>9.0f} req/s   {100 * rate / baseline:5.1f}%")
+    print(f"{'/account, signed in (for scale)':<36} {account:>9.0f} req/s   {100 * account / baseline:5.1f}%")
 
 
 if __name__ == "__main__":

@@ -269,8 +269,8 @@ def register_blueprints(app: Flask) -> None:
     from coursesite.certificates.views import bp as certificates_bp
     from coursesite.health import bp as health_bp
     from coursesite.learning.media import bp as media_bp
-    from coursesite.learning.progress_views import bp as progress_bp
     from coursesite.learning.notes_views import bp as notes_bp
+    from coursesite.learning.progress_views import bp as progress_bp
     from coursesite.learning.reading_views import bp as reading_bp
     from coursesite.learning.search_views import bp as search_bp
     from coursesite.learning.views import bp as learning_bp

@@ -60,3 +60,12 @@ def coverage(union: Iterable[Sequence[float]], duration: float) -> float:
     if duration <= 0:
         return 0.0
     return min(1.0, length(union_within(union, duration)) / duration)
+
+
+def without_specks(before: Sequence[Interval], after: Sequence[Interval], shortest: float) -> list[Interval]:
+    """``after`` (a union grown from the union ``before``) without its new isolated specks: intervals shorter than
+    ``shortest`` that hold no part of ``before``. So every interval of a union grown this way from nothing is at
+    least ``shortest`` long, and a union within ``[0, duration]`` has at most ``duration / shortest`` of them,
+    however many reports of tiny scattered spans arrive."""
+    return [(start, end) for start, end in after
+            if end - start >= shortest or any(start <= old_start and old_end <= end for old_start, old_end in before)]

@@ -10,7 +10,9 @@ played since its previous report, its position, playback rate and whether the pa
 :class:`~coursesite.learning.models.LectureProgress` row for the lecture:
 
 - the spans are clamped to ``[0, duration]`` and merged, then added to the stored union (intervals.py), so replaying
-  a minute fifty times covers one minute, and a seek covers nothing (only played spans are reported);
+  a minute fifty times covers one minute, and a seek covers nothing (only played spans are reported). A new
+  isolated span shorter than :data:`SHORTEST_SPAN` (1 s) is not kept, so the stored union has at most
+  ``duration / SHORTEST_SPAN`` intervals however many scattered specks are reported;
 - **real time**: a report counts at most ``PROGRESS_MAX_RATE x min(elapsed, PROGRESS_REPORT_WINDOW)`` seconds of
   media, ``elapsed`` being the wall-clock time since the learner's previous report on that lecture. The first report
   of a session (no previous report, or none within the window) may thus count ``PROGRESS_MAX_RATE x
@@ -53,6 +55,7 @@ DEFAULT_REPORT_WINDOW = 30.0  # PROGRESS_REPORT_WINDOW: seconds of wall clock on
 MAX_INTERVALS = 100  # spans in one report (the player sends a handful)
 MAX_BODY_BYTES = 16 * 1024  # a report's body
 MAX_PLAYBACK_RATE = 16.0  # what browsers allow; a report claiming more is refused
+SHORTEST_SPAN = 1.0  # a new isolated played span shorter than this is not kept (see intervals.without_specks)
 RESUME_TAIL_SECONDS = 5.0
 MOMENT_ZERO = datetime.min.replace(tzinfo=UTC)  # a lecture left within its last seconds resumes from the start
 
@@ -294,8 +297,11 @@ def _apply(row: LectureProgress, report: Report, duration: float, now: datetime,
     in_session = elapsed <= window
     played = intervals.union_within(report.intervals, duration)
     counted = intervals.truncate(played, max_rate * min(elapsed, window))
+    before = [(float(start), float(end)) for start, end in row.intervals]
+    union = intervals.without_specks(before, intervals.merge([*before, *counted]), SHORTEST_SPAN)
+    counted = [(start, end) for start, end in counted  # what the union kept (new isolated specks are not)
+               if any(low <= start and end <= high for low, high in union)]
     if counted:
-        union = intervals.merge([*row.intervals, *counted])
         row.intervals = [[start, end] for start, end in union]
         row.covered_seconds = min(duration, intervals.length(union))
         row.furthest_position = max(row.furthest_position, counted[-1][1])

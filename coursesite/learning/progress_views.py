@@ -12,6 +12,7 @@ from flask import Blueprint, current_app, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import load_only
 
 from coursesite.billing.access import can_watch, has_access
 from coursesite.catalog.models import Lecture, Module
@@ -19,6 +20,7 @@ from coursesite.extensions import account_rate_limit_key, db, limiter, login_man
 from coursesite.learning.progress import (
     COMPLETION_SHARE,
     MAX_BODY_BYTES,
+    ReportConflict,
     ReportError,
     completion,
     parse_report_text,
@@ -37,6 +39,8 @@ def report_gate(user: Viewer | None, slug: str, lecture_slug: str) -> Lecture | 
     lecture = db.session.scalar(
         select(Lecture).join(Lecture.module)
         .where(Module.slug == slug, Module.published.is_(True), Lecture.slug == lecture_slug)
+        # what a report needs, not the transcript (cues) or texts: a report arrives every ten seconds
+        .options(load_only(Lecture.id, Lecture.module_id, Lecture.slug, Lecture.duration_seconds, Lecture.preview))
     )
     if lecture is None or not can_watch(user, lecture):
         return Refused()
@@ -76,7 +80,10 @@ def report(lecture: Lecture, slug: str, lecture_slug: str) -> ResponseReturnValu
         parsed = parse_report_text(_report_body())
     except ReportError as error:
         return _bad_report(str(error))
-    outcome = record_report(current_user.id, lecture, parsed)
+    try:
+        outcome = record_report(current_user.id, lecture, parsed)
+    except ReportConflict:  # other reports of this learner kept winning the race: the player sends this one again
+        return jsonify(error="Other reports arrived at the same time; send this one again."), 409
     row = outcome.progress
     duration = lecture.duration_seconds
     return jsonify(

@@ -16,6 +16,12 @@
   var starts = cueItems.map(function (item) { return parseFloat(item.dataset.start); });
   var current = -1;
   var announceEvery = document.getElementById("transcript-announce");
+  if (announceEvery) {  // the learner's choice, kept in this browser
+    try { announceEvery.checked = window.localStorage.getItem("coursesite.announceLines") === "1"; } catch (e) {}
+    announceEvery.addEventListener("change", function () {
+      try { window.localStorage.setItem("coursesite.announceLines", announceEvery.checked ? "1" : "0"); } catch (e) {}
+    });
+  }
 
   Array.prototype.forEach.call(document.querySelectorAll(".js-only"), function (element) { element.hidden = false; });
 

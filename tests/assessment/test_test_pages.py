@@ -254,3 +254,67 @@ def test_staff_reset_a_locked_learner_and_the_reset_is_audited(app, ready):
     assert "Start another attempt" not in client.get(TEST_URL).get_data(as_text=True)
     assert "Start the test" in client.get(TEST_URL).get_data(as_text=True)
     assert start_attempt(ready.id, module_id()).number == 4
+
+
+def test_a_submission_carrying_a_foreign_answer_is_refused_ungraded(app, ready):
+    client = login_as(app, ready)
+    attempt_url = start(client)
+    first, second = attempt_of(ready).questions
+    token = csrf_token(client, attempt_url)
+    refused = client.post(f"{attempt_url}/submit", data={
+        "csrf_token": token, f"answer-{first.question_id}": str(choices_by_correctness(first)[True]),
+        f"answer-{second.question_id}": str(choices_by_correctness(first)[False])})
+    assert refused.status_code == 303 and refused.location.endswith(attempt_url)
+    db.session.expire_all()
+    assert attempt_of(ready).status == "in_progress" and saved_answers() == 0
+    assert "Not submitted: That answer is not one of this question&#39;s choices." in \
+        client.get(attempt_url).get_data(as_text=True)
+
+
+def test_a_late_submission_is_graded_on_the_answers_saved_in_time(app, ready):
+    from datetime import timedelta
+
+    from coursesite.models_base import utcnow
+
+    client = login_as(app, ready)
+    attempt_url = start(client)
+    attempt = attempt_of(ready)
+    first, second = attempt.questions
+    token = csrf_token(client, attempt_url)
+    client.post(f"{attempt_url}/answers", data={"csrf_token": token,
+                                                f"answer-{first.question_id}": choices_by_correctness(first)[True]})
+    attempt.deadline = utcnow() - timedelta(seconds=1)  # the time limit has just run out
+    db.session.commit()
+    late = client.post(f"{attempt_url}/submit", data={
+        "csrf_token": token, f"answer-{second.question_id}": str(choices_by_correctness(second)[True])})
+    assert late.status_code == 303 and late.location.endswith("/result")
+    db.session.expire_all()
+    graded = attempt_of(ready)
+    assert (graded.status, graded.score) == ("graded", 50)
+    assert db.session.get(AttemptQuestion, second.id).selected_choice_id is None
+
+
+def test_query_counts_of_the_attempt_and_result_pages_do_not_grow_with_the_questions(app, count_queries):
+    from tests.assessment.test_attempts import bank_module
+
+    counts = []
+    for slug, per_attempt in (("short-test", 3), ("long-test", 9)):
+        target = bank_module(slug, per_attempt=per_attempt)
+        user = make_user(f"{slug}@example.org")
+        grant_access(user, target)
+        attempt = start_attempt(user.id, target)
+        client = login_as(app, user)
+        url = f"/modules/{slug}/test/attempts/{attempt.id}"
+        client.get(url)  # warm: the login session's first use
+        pages = []
+        with count_queries() as counter:
+            assert client.get(url).status_code == 200
+        pages.append(counter.count)
+        client.post(f"{url}/submit", data={"csrf_token": csrf_token(client, url)})
+        with count_queries() as counter:
+            assert client.get(f"{url}/result").status_code == 200
+        pages.append(counter.count)
+        counts.append(pages)
+    # One query per kind of row (login session, module, access, attempt, its questions, their texts and choices;
+    # the result adds the learner's status, the settings and the lectures), never one per question.
+    assert counts == [[7, 11], [7, 11]]

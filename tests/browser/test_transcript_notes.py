@@ -68,6 +68,14 @@ def test_a_note_takes_the_current_time_and_times_seek_in_place(page, live_app, l
     page.wait_for_function("() => document.getElementById('player').readyState >= 1")
     page.evaluate("window.samePage = true")  # gone if anything below reloaded the page
 
+    # On request, each line is announced as the player reaches it (off by default: it would talk over the speaker).
+    announce = page.get_by_label("Announce each line to screen readers as it plays")
+    assert announce.is_visible() and not announce.is_checked()
+    announce.check()
+    page.evaluate("document.getElementById('player').currentTime = 2.3")
+    page.wait_for_function("() => document.getElementById('transcript-live').textContent.startsWith('0:02 Bo')")
+    announce.uncheck()
+
     # The transcript: a time plays from there, marks the line beyond colour and announces it politely.
     page.get_by_role("link", name="Play from 0:02").click()
     page.wait_for_function("() => document.getElementById('player').currentTime >= 2.2")
@@ -76,7 +84,8 @@ def test_a_note_takes_the_current_time_and_times_seek_in_place(page, live_app, l
     assert current.locator("a.cue-time").get_attribute("aria-current") == "true"
     assert current.evaluate("item => getComputedStyle(item).fontWeight") == "600"
     assert current.evaluate("item => getComputedStyle(item.querySelector('.cue-time'), '::before').content") != "none"
-    page.wait_for_function("() => document.getElementById('transcript-live').textContent.includes('Bo Fixture')")
+    page.wait_for_function("() => document.getElementById('transcript-live').textContent"
+                           ".startsWith('Playing from 0:02 Bo')")
     assert page.locator("#transcript-live").get_attribute("aria-live") == "polite"
     assert page.evaluate("document.activeElement.getAttribute('aria-current')") == "true"  # focus stayed put
 

@@ -103,6 +103,18 @@ def test_changes_made_on_the_module_page_lead_back_there(app, learner, learner_c
     assert response.status_code == 302 and response.location.endswith(f"{MODULE_NOTES}#note-{note.id}")
 
 
+def test_a_bad_edit_on_the_module_page_is_shown_there_with_what_was_typed(app, learner, learner_client):
+    note = write(learner, "in-conversation", "1", "as it was")
+    response = post_form(learner_client, f"/notes/{note.id}/edit", {"time": "later", "text": "typed", "back": "module"},
+                         page=MODULE_NOTES)
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert "<h1 id=\"notes-title\">My notes</h1>" in page and "Give the time as minutes:seconds" in page
+    assert '<details class="note-edit" open>' in page and 'value="later"' in page and ">typed</textarea>" in page
+    db.session.expire_all()
+    assert (note.position, note.text) == (1.0, "as it was")
+
+
 def test_a_visitor_sees_how_to_keep_notes_and_no_form(client, sample_module):
     page = client.get(FIRST).get_data(as_text=True)
     assert "to keep private notes on this lecture" in page
@@ -219,6 +231,9 @@ def test_another_learner_gets_404_and_never_sees_the_note(app, learner, learner_
 
 def test_an_unknown_note_is_404(app, learner_client):
     assert post_form(learner_client, "/notes/999999/delete", {}, page=LOCKED).status_code == 404
+    answer = post_form(learner_client, "/notes/999999/edit", {"time": "1", "text": "x"}, page=LOCKED,
+                       headers={"Accept": "application/json"})
+    assert answer.status_code == 404 and answer.get_json()["error"]
 
 
 def test_staff_cannot_read_or_change_a_learners_notes(app, learner):

@@ -13,7 +13,7 @@ from coursesite.models_base import as_utc
 from tests.factories import make_user
 from tests.learning.progress_fixtures import *  # noqa: F403 - the fixtures
 from tests.learning.progress_fixtures import LECTURE, PAGE, PREVIEW, TOKEN, URL, Player, lecture, play, stored
-from tests.support import login_as
+from tests.support import csrf_token, login_as
 
 # Recording ----------------------------------------------------------------------------------------------------------
 
@@ -197,8 +197,9 @@ def test_a_lecture_without_access_is_404_and_stores_nothing(app, course, clock):
 
 
 def test_a_visitor_is_404_even_on_a_preview(client, course):
-    response = client.post(URL.format(PREVIEW), json={"intervals": [[0, 10]]})
-    assert response.status_code in (400, 404)  # refused: by CSRF (no session) or by the gate
+    token = csrf_token(client, "/auth/login")  # a valid token: the refusal is the gate's, not CSRF's
+    response = client.post(URL.format(PREVIEW), json={"intervals": [[0, 10]]}, headers={"X-CSRFToken": token})
+    assert response.status_code == 404
     assert db.session.scalar(select(func.count()).select_from(LectureProgress)) == 0
 
 
@@ -268,3 +269,27 @@ def test_a_report_that_loses_a_race_reads_again_and_loses_nothing(player, learne
     assert outcome.counted_seconds == 10
     row = stored(learner)
     assert row.intervals == [[0, 20], [100, 110]] and row.covered_seconds == 30
+
+
+def test_a_report_that_keeps_losing_races_is_answered_409_and_changes_nothing(player, learner, clock, monkeypatch):
+    player.report([(0, 10)], position=10)
+    table = LectureProgress.__table__
+    applied = progress._apply
+
+    def always_beaten(row, *args):
+        with db.engine.begin() as other:
+            other.execute(update(table).where(table.c.id == row.id).values(version=table.c.version + 1))
+        return applied(row, *args)
+
+    monkeypatch.setattr(progress, "_apply", always_beaten)
+    clock.advance(10)
+    response = player.report([(10, 20)], position=20)
+    assert response.status_code == 409 and response.json["error"]
+    assert stored(learner).intervals == [[0, 10]]
+
+
+def test_scattered_specks_are_not_kept(player, learner, clock):
+    clock.advance(30)
+    response = player.report([(n * 5.0, n * 5.0 + 0.2) for n in range(100)], position=10)
+    assert response.status_code == 200 and response.json["counted_seconds"] == 0
+    assert stored(learner).intervals == []

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from coursesite.learning.intervals import clamp, coverage, length, merge, truncate, union_within
+from coursesite.learning.intervals import clamp, coverage, length, merge, truncate, union_within, without_specks
 
 DURATION = 600.0
 times = st.floats(min_value=-100, max_value=800, allow_nan=False, allow_infinity=False)
@@ -91,3 +91,33 @@ def test_clamp_cuts_to_the_lecture_and_drops_what_is_outside():
 
 def test_touching_and_overlapping_spans_join():
     assert merge([(10, 20), (0, 10), (15, 30), (40, 50), (50, 50)]) == [(0, 30), (40, 50)]
+
+
+def grow(report_list, shortest=1.0, duration=DURATION):
+    """The stored union after each report, specks dropped, as record_report builds it."""
+    union: list = []
+    for report in report_list:
+        union = without_specks(union, merge([*union, *union_within(report, duration)]), shortest)
+    return union
+
+
+tiny = st.floats(min_value=0, max_value=DURATION - 1).map(lambda start: (start, start + 0.3))
+
+
+@given(st.lists(st.lists(st.one_of(spans, tiny), max_size=8), max_size=15))
+def test_specks_never_make_a_union_of_more_than_duration_over_shortest_intervals(report_list):
+    union = grow(report_list)
+    assert is_union(union)
+    assert all(end - start >= 1.0 for start, end in union)
+    assert len(union) <= DURATION / 1.0
+
+
+@given(st.lists(st.lists(tiny, min_size=1, max_size=50), max_size=10))
+def test_scattered_specks_leave_no_interval_shorter_than_a_second(report_list):
+    isolated = [[(start, end) for start, end in report] for report in report_list]
+    assert all(end - start >= 1.0 for start, end in grow(isolated))
+
+
+def test_a_short_span_that_extends_what_was_played_is_kept():
+    assert grow([[(0, 10)], [(10, 10.4)]]) == [(0, 10.4)]
+    assert grow([[(0, 10)], [(20, 20.4)]]) == [(0, 10)]

@@ -66,6 +66,7 @@ def test_the_attendance_page_query_count_does_not_grow_with_lectures(app, learne
     module = lecture().module
     for position in range(3, 9):
         add_lecture(module, f"extra-{position}", position)
+    client.get(ATTENDANCE)  # cached parts of the layout follow the new content
     with count_queries() as counter:
         client.get(ATTENDANCE)
     assert counter.count == few <= 7
@@ -107,3 +108,19 @@ def test_a_completed_lecture_says_so_on_its_page(app, learner):
 def test_a_visitor_on_a_preview_gets_no_progress_reporter(client, course):
     text = client.get(PAGE.format(PREVIEW)).get_data(as_text=True)
     assert 'id="lecture-progress"' not in text and "js/progress" not in text
+
+
+def test_the_signed_in_lecture_page_reads_progress_in_one_query_whatever_the_lectures(app, learner, count_queries):
+    client = login_as(app, learner)
+    client.get(PAGE.format(LECTURE))
+    with count_queries() as counter:
+        client.get(PAGE.format(LECTURE))
+    few = counter.count
+    assert sum("lecture_progress" in statement for statement in counter.statements) == 1
+    module = lecture().module
+    for position in range(3, 9):
+        add_lecture(module, f"more-{position}", position)
+    client.get(PAGE.format(LECTURE))  # the page's cached parts follow the new content
+    with count_queries() as counter:
+        client.get(PAGE.format(LECTURE))
+    assert counter.count == few
