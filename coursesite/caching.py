@@ -85,11 +85,11 @@ def cached(name: str, compute: Callable[[], Value]) -> Value:
     process then leaves the cache alone for :data:`CACHE_RETRY_SECONDS` rather than waiting on it at every call.
     """
     key = f"content:{request_revision()}:{name}"
-    value: Value | None = _cache_call(cache.get, key)  # what compute() gave at this revision, or None
+    value: Value | None = cache_call(cache.get, key)  # what compute() gave at this revision, or None
     if value is None:
         value = compute()
         if value is not None:
-            _cache_call(cache.set, key, value)
+            cache_call(cache.set, key, value)
     return value
 
 
@@ -97,15 +97,18 @@ CACHE_RETRY_SECONDS = 10.0
 _cache_down_until = 0.0
 
 
-def _cache_call(method: Callable[..., Any], *args: Any) -> Any:
-    """``method(*args)`` on the cache, or None while the cache's server is down."""
+def cache_call(method: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """``method(*args, **kwargs)`` on the cache (``cache.get``, ``cache.set``...), or None while the cache's server
+    (Redis) is down: the caller computes without it, never an error. After a failure the process leaves the cache
+    alone for :data:`CACHE_RETRY_SECONDS` rather than waiting on it at every call. The one home of that fallback
+    (page fragments here, certificate PDFs in certificates/pdf.py)."""
     global _cache_down_until  # one switch per process, like the connection pool it stands for
     if time.monotonic() < _cache_down_until:
         return None
     try:
-        return method(*args)
+        return method(*args, **kwargs)
     except redis.RedisError:
         _cache_down_until = time.monotonic() + CACHE_RETRY_SECONDS
-        logger.warning("the page cache does not answer; pages are rendered without it for %.0f s",
-                       CACHE_RETRY_SECONDS, exc_info=True)
+        logger.warning("the cache does not answer; working without it for %.0f s", CACHE_RETRY_SECONDS,
+                       exc_info=True)
         return None

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
@@ -21,6 +22,9 @@ from coursesite.models_base import utcnow
 from coursesite.organizations.models import Organization, OrganizationMember, Seat, SeatLicence
 from coursesite.organizations.services import create_licence, new_nonce, seat_entitlement
 from coursesite.text import validated_email
+
+if TYPE_CHECKING:
+    from coursesite.assessment.models import Attempt
 
 ACCESS_DAYS = 365
 # The demo learner's access began a month ago, so the lectures they watched since (demo_progress) fall inside it.
@@ -71,6 +75,7 @@ def load_demo_accounts() -> list[str]:
     done += _organization(users[INSTITUTION_ADMIN_EMAIL], users[LEARNER_EMAIL])
     db.session.commit()
     done += demo_progress(users[LEARNER_EMAIL])
+    done += demo_certificate(users[LEARNER_EMAIL])
     return done
 
 
@@ -206,3 +211,114 @@ def _play(learner: User, lecture: Lecture, start: datetime, share: float) -> Non
                                                   rate=1.0, visible=True),
                       now=start + timedelta(seconds=position + step))
         position += step
+
+
+# The demo learner's CE test and certificate (H9): one certificate issued, one module ready for its test. ---------
+
+CERTIFIED_MODULE = "what-makes-therapists-effective"  # watched last week, test passed and evaluated on loading
+# FINISHED_MODULE (every lecture complete three weeks ago, the certificate add-on held) is left ready for its test.
+EVALUATION_COMMENTS = ("The lecture on feedback-informed practice made me start rating the alliance at the end of "
+                       "every session. I would have liked one more worked example of a deliberate practice plan.")
+
+
+def certified_module() -> Module | None:
+    """The module the demo learner holds a certificate for; with other content (tests), the first published module
+    with a certificate and test questions that ``demo_modules`` does not use."""
+    from coursesite.assessment.models import Question
+
+    published = select(Module).where(Module.published.is_(True), Module.offers_certificate.is_(True))
+    module = db.session.scalar(published.where(Module.slug == CERTIFIED_MODULE))
+    if module is not None:
+        return module
+    taken = [used.id for used in demo_modules() if used is not None]
+    with_questions = select(Question.module_id).where(Question.active.is_(True))
+    return db.session.scalar(published.where(Module.id.not_in(taken), Module.id.in_(with_questions))
+                             .order_by(Module.title).limit(1))
+
+
+def demo_certificate(learner: User) -> list[str]:
+    """The certified module, the real way: its lectures played over the last week (one evening each, the last
+    one yesterday), its test sat and passed in the half hour before loading, through the attempt services (one
+    answer wrong when the pass mark allows it), then the course evaluation saved, which issues the certificate
+    (``evaluation_saved`` → the certificates package). Each step runs only when the learner has not reached it
+    yet, so running it again changes nothing and never issues a second certificate."""
+    from coursesite.assessment.evaluation import evaluation_of
+    from coursesite.assessment.services import test_status
+    from coursesite.billing.access import has_entitlement
+    from coursesite.learning.progress import completion
+
+    module = certified_module()
+    if module is None:
+        return []
+    done = []
+    if completion(learner.id, module).resume is None:
+        _play_module(learner, module)
+        done.append(f"played {module.slug} for {learner.email} (finished)")
+    status = test_status(learner.id, module.id)
+    if (status.state == "not_started" and completion(learner.id, module).complete
+            and has_entitlement(learner, module.id, "certificate")):
+        attempt = _sit_test(learner, module)
+        done.append(f"passed the test of {module.slug} for {learner.email} ({attempt.score}%)")
+        status = test_status(learner.id, module.id)
+    if status.passed_attempt_id is not None and evaluation_of(status.passed_attempt_id) is None:
+        code = _evaluate(learner, module)
+        done.append(f"evaluated {module.slug} for {learner.email} and issued its certificate "
+                    f"(verification page: /certificates/verify/{code})")
+    return done
+
+
+def _play_module(learner: User, module: Module) -> None:
+    """Every lecture, one evening each at nine, the last one yesterday."""
+    lectures = list(module.lectures)
+    if not lectures:
+        return
+    yesterday = utcnow().replace(hour=21, minute=0, second=0, microsecond=0) - timedelta(days=1)
+    evenings = list(_evenings(yesterday, len(lectures)))
+    span = evenings[-1] - evenings[0]
+    for lecture, evening in zip(lectures, _evenings(yesterday - span, len(lectures)), strict=True):
+        _play(learner, lecture, evening, 1.0)
+
+
+SECONDS_PER_ANSWER = 80  # a careful reader: well over a minute a question
+
+
+def _sit_test(learner: User, module: Module) -> Attempt:
+    """Start the test 25 minutes ago, answer one question at a time and submit, through the attempt services."""
+    from coursesite.assessment.attempts import save_answer, score_of, start_attempt, submit_attempt
+    from coursesite.assessment.models import Choice
+
+    started = utcnow().replace(microsecond=0) - timedelta(minutes=25)
+    attempt = start_attempt(learner.id, module.id, now=started)
+    items = sorted(attempt.questions, key=lambda item: item.position)
+    # Realistic rather than perfect: the last answer wrong when the score still passes.
+    wrong = 1 if score_of([True] * (len(items) - 1) + [False]) >= attempt.pass_percent else 0
+    correct_ids = set(db.session.scalars(select(Choice.id).where(
+        Choice.question_id.in_([item.question_id for item in items]), Choice.correct.is_(True))))
+    at = started
+    for index, item in enumerate(items):
+        right = index < len(items) - wrong
+        choice_id = next(choice_id for choice_id in item.choice_order if (choice_id in correct_ids) == right)
+        at += timedelta(seconds=SECONDS_PER_ANSWER)
+        save_answer(learner.id, attempt.id, item.question_id, choice_id, now=at)
+    graded = submit_attempt(learner.id, attempt.id, now=at + timedelta(seconds=45))
+    if not graded.passed:  # the demo content's own test: a failure here is a bug in the content or the grading
+        raise RuntimeError(f"the demo learner's attempt at {module.slug} scored {graded.score}% and did not pass")
+    return graded
+
+
+def _evaluate(learner: User, module: Module) -> str:
+    """Save the course evaluation (which issues the certificate in the same transaction), commit, and return the
+    certificate's code."""
+    from coursesite.assessment.evaluation import Answers, items_of, module_for_evaluation, save_evaluation
+    from coursesite.certificates.services import certificates_for_users
+
+    found = module_for_evaluation(module.slug)
+    if found is None:
+        raise LookupError(module.slug)
+    items = items_of(found)
+    ratings = {item.key: 5 for item in [*items.objectives, *items.speakers]}
+    ratings |= {item.key: 4 if index % 3 == 2 else 5 for index, item in enumerate(items.lectures)}
+    save_evaluation(learner.id, found, Answers(ratings=ratings, relevance=5, free_of_commercial_bias=True, overall=5,
+                                               comments=EVALUATION_COMMENTS))
+    db.session.commit()
+    return certificates_for_users([learner.id], module.id)[learner.id].code

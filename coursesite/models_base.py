@@ -21,6 +21,20 @@ else:
     Model = db.Model
 
 
+# The largest primary key the databases hold (PostgreSQL ``integer``). An id from a URL or a form beyond it is a 404
+# like any unknown id, never a query SQLite cannot bind (it refuses ints beyond 64 bits with an OverflowError): use
+# ``<int(max=MAX_ID):...>`` in routes and ``row_id`` for ids read from a form.
+MAX_ID = 2**31 - 1
+
+
+def row_id(value: str | None) -> int | None:
+    """``value`` (from a form or a query string) as a row id, or None when it is not one that could exist."""
+    if value is None or not value.isascii() or not value.isdigit():
+        return None
+    number = int(value)
+    return number if 0 < number <= MAX_ID else None
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
 

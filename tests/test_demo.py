@@ -110,3 +110,61 @@ def test_the_demo_learner_has_finished_one_module_and_is_part_way_through_anothe
     again = runner.invoke(args=["demo", "load"])
     assert again.exit_code == 0 and "played" not in again.output
     assert completion(learner.id, partial_module) == partial
+
+
+def test_the_demo_learner_holds_one_certificate_and_is_ready_for_another_test(app, runner):
+    """(H9) On the demo catalogue: "What Makes Therapists Effective" watched last week, its test passed half an
+    hour before and its evaluation saved, which issued the certificate (through the evaluation_saved receiver);
+    "Interpersonal Dynamics in Clinical Teams" finished, the certificate add-on held, no attempt yet. Loading
+    again sits no test, saves no evaluation and issues no second certificate."""
+    from datetime import timedelta
+    from pathlib import Path
+
+    from coursesite.assessment.models import Attempt, Evaluation
+    from coursesite.assessment.services import may_sit, test_status
+    from coursesite.certificates.chain import record_intact
+    from coursesite.certificates.models import Certificate
+    from coursesite.certificates.services import certificates_of
+    from coursesite.demo import CERTIFIED_MODULE, FINISHED_MODULE
+    from coursesite.learning.progress import completion
+    from coursesite.models_base import as_utc, utcnow
+
+    app.config["CONTENT_ROOT"] = str(Path(__file__).resolve().parent.parent / "content")
+    first = runner.invoke(args=["demo", "load"])
+    assert first.exit_code == 0, first.output
+    learner = db.session.scalar(select(User).where(User.email == "learner@demo.example.org"))
+    modules = {module.slug: module for module in db.session.scalars(select(Module))}
+    certified, ready = modules[CERTIFIED_MODULE], modules[FINISHED_MODULE]
+    now = utcnow()
+
+    [certificate] = certificates_of(learner.id)
+    attempt = db.session.get_one(Attempt, certificate.attempt_id)
+    evaluation = db.session.scalar(select(Evaluation).where(Evaluation.attempt_id == attempt.id))
+    assert (certificate.module_id, certificate.status, attempt.module_id) == (certified.id, "valid", certified.id)
+    assert attempt.user_id == evaluation.user_id == learner.id
+    assert attempt.status == "graded" and attempt.passed and attempt.pass_percent <= attempt.score < 100
+    assert evaluation.comments and evaluation.free_of_commercial_bias
+    assert certificate.snapshot["participant"]["name"] == "Zoë Łukasiewicz-Ōtsuka"
+    assert certificate.snapshot["module"]["slug"] == CERTIFIED_MODULE and record_intact(certificate)
+    assert f"/certificates/verify/{certificate.code}" in first.output
+    watched = completion(learner.id, certified)
+    assert watched.complete
+    assert now - timedelta(days=10) < watched.lectures[0].first_played < now - timedelta(days=5)
+    assert now - timedelta(days=2) < watched.completed_at < as_utc(attempt.started_at)  # the test came after
+    assert as_utc(attempt.started_at) < as_utc(attempt.submitted_at) < as_utc(evaluation.created_at)
+    assert as_utc(evaluation.created_at) <= as_utc(certificate.issued_at) + timedelta(seconds=1)
+    assert as_utc(attempt.submitted_at) - as_utc(attempt.started_at) < timedelta(minutes=30)  # within its limit
+
+    assert completion(learner.id, ready).complete
+    assert test_status(learner.id, ready.id).state == "not_started"
+    with app.test_request_context():
+        assert may_sit(learner, ready).allowed
+
+    counts = snapshot() | {model.__name__: db.session.scalar(select(func.count()).select_from(model))
+                           for model in (Attempt, Evaluation, Certificate)}
+    again = runner.invoke(args=["demo", "load"])
+    assert again.exit_code == 0, again.output
+    assert "passed" not in again.output and "issued" not in again.output and "played" not in again.output
+    assert counts == snapshot() | {model.__name__: db.session.scalar(select(func.count()).select_from(model))
+                                   for model in (Attempt, Evaluation, Certificate)}
+    assert [c.code for c in certificates_of(learner.id)] == [certificate.code]

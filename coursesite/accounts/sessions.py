@@ -14,10 +14,11 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import datetime
+from functools import cache
 
 from flask import current_app, request
 from flask_login import current_user
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import Select, bindparam, delete, or_, select, update
 
 from coursesite.accounts.models import USER_AGENT_MAX, User, UserSession
 from coursesite.extensions import db
@@ -54,6 +55,15 @@ def start(user: User, remember: bool, user_agent: str = "", ip_address: str | No
     return token
 
 
+@cache
+def _live_session_query() -> Select[tuple[User, int, datetime]]:
+    """The user of a live session by token hash (``:token_hash``, ``:now``): built once, not on every request. Only
+    the session's id and ``last_seen_at`` are read; the rest of the row (browser, address) is for the account page."""
+    return (select(User, UserSession.id, UserSession.last_seen_at).join(UserSession, UserSession.user_id == User.id)
+            .where(UserSession.token_hash == bindparam("token_hash"), UserSession.revoked_at.is_(None),
+                   UserSession.expires_at > bindparam("now")))
+
+
 def load_user(token: str) -> User | None:
     """The user of the live session whose token this is (from the Flask session or the remember-me cookie).
 
@@ -61,21 +71,17 @@ def load_user(token: str) -> User | None:
     if not token:
         return None
     now = utcnow()
-    found = db.session.execute(
-        select(User, UserSession).join(UserSession, UserSession.user_id == User.id)
-        .where(UserSession.token_hash == hash_token(token), UserSession.revoked_at.is_(None),
-               UserSession.expires_at > now)
-    ).first()
+    found = db.session.execute(_live_session_query(), {"token_hash": hash_token(token), "now": now}).first()
     if found is None:
         return None
-    user, row = found
+    user, row_id, last_seen_at = found
     if not user.is_active:
         return None
-    if now - as_utc(row.last_seen_at) >= current_app.config["LOGIN_SESSION_TOUCH_INTERVAL"] and not (
+    if now - as_utc(last_seen_at) >= current_app.config["LOGIN_SESSION_TOUCH_INTERVAL"] and not (
             db.session.new or db.session.dirty or db.session.deleted):
         # ``load_before_the_view`` makes this run first thing in the request, before a view has written anything,
         # so this commit can only save the touch (the check above guards the rare load outside a request).
-        db.session.execute(update(UserSession).where(UserSession.id == row.id).values(last_seen_at=now))
+        db.session.execute(update(UserSession).where(UserSession.id == row_id).values(last_seen_at=now))
         db.session.commit()
     user.login_token = token
     return user

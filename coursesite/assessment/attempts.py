@@ -242,9 +242,11 @@ def grade(attempt: Attempt, now: datetime) -> bool:
     if rows_matched(db.session.execute(graded.execution_options(synchronize_session=False))) != 1:
         db.session.refresh(attempt)
         return False
+    marked = update(AttemptQuestion).where(AttemptQuestion.attempt_id == attempt.id).values(
+        correct=func.coalesce(AttemptQuestion.selected_choice_id.in_(correct_ids), False))
+    db.session.execute(marked.execution_options(synchronize_session=False))  # one statement, however many questions
     for aq in attempt.questions:
-        aq.correct = results[aq.id]
-    db.session.flush()
+        set_committed_value(aq, "correct", results[aq.id])
     for name, value in (("status", "graded"), ("score", score), ("passed", passed), ("submitted_at", now)):
         set_committed_value(attempt, name, value)  # what the UPDATE wrote, without reading it back
     if passed:

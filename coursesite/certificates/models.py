@@ -8,8 +8,9 @@ snapshot) chained to the previous certificate's hash (``previous_hash``); the on
 locked while a certificate is appended, so concurrent issues never fork the chain (see certificates/chain.py).
 
 Only the status may change afterwards: revoked (``revoked_at``, ``revoked_reason``, ``revoked_by_id``) or superseded
-by a reissue (``superseded_by_id``). The listener below refuses any change to the certified fields through the ORM;
-a change made behind its back is what ``flask certificates verify-chain`` finds.
+by a reissue (``superseded_by_id``). The listeners below refuse, through the ORM, any change to the certified fields,
+any deletion, and any bulk ``update(Certificate)``/``delete(Certificate)``; a change made behind the ORM's back
+(straight SQL) is what ``flask certificates verify-chain`` finds.
 
 The person and the module are ``SET NULL`` foreign keys: the snapshot outlives both (a CE sponsor keeps certificate
 records at least seven years, and account deletion keeps them, see certificates/personal_data.py).
@@ -21,7 +22,7 @@ from typing import Any
 
 from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text, event, inspect
 from sqlalchemy.engine import Connection
-from sqlalchemy.orm import Mapped, Mapper, mapped_column, relationship
+from sqlalchemy.orm import Mapped, Mapper, ORMExecuteState, Session, mapped_column, relationship
 
 from coursesite.models_base import Model, utcnow
 
@@ -83,6 +84,21 @@ def refuse_certified_changes(_mapper: Mapper[Certificate], _connection: Connecti
     changed = [name for name in CERTIFIED_FIELDS if state.attrs[name].history.has_changes()]
     if changed:
         raise ImmutableCertificateError(f"an issued certificate cannot change: {', '.join(changed)} of {target!r}")
+
+
+@event.listens_for(Certificate, "before_delete")
+def refuse_certificate_delete(_mapper: Mapper[Certificate], _connection: Connection, target: Certificate) -> None:
+    """An issued certificate is the sponsor's record and a link of the chain: it is revoked, never deleted."""
+    raise ImmutableCertificateError(f"an issued certificate cannot be deleted (revoke it): {target!r}")
+
+
+@event.listens_for(Session, "do_orm_execute")
+def refuse_bulk_certificate_changes(state: ORMExecuteState) -> None:
+    """``update(Certificate)`` and ``delete(Certificate)`` bypass the mapper events above, so stop them here: the
+    status changes (revoke, supersede) go through loaded objects, which the events check."""
+    if (state.is_update or state.is_delete) and state.is_orm_statement \
+            and state.bind_mapper is Certificate.__mapper__:
+        raise ImmutableCertificateError("issued certificates cannot be changed or deleted in bulk")
 
 
 class CertificateChainHead(Model):

@@ -22,12 +22,12 @@ from functools import cache as memoise
 from pathlib import Path
 from typing import Any
 
-import redis
 import segno
 from fontTools.ttLib import TTFont  # type: ignore[import-untyped]  # fpdf2's font library ships no types
 from fpdf import FPDF
 from fpdf.enums import Align, XPos, YPos
 
+from coursesite.caching import cache_call
 from coursesite.extensions import cache
 
 logger = logging.getLogger(__name__)
@@ -243,18 +243,11 @@ def certificate_pdf(snapshot: dict[str, Any], code: str, issued_at: datetime, ve
     """``render_certificate``, cached by code, paper and URL (the content never changes for a code). Without the
     cache's server the PDF is rendered each time: slower, never an error."""
     key = f"certificate-pdf:{LAYOUT_VERSION}:{paper}:{code}:{verify_url}"
-    try:
-        stored = cache.get(key)
-    except redis.RedisError:
-        logger.warning("the cache does not answer; certificate PDFs are rendered each time", exc_info=True)
-        stored = None
+    stored = cache_call(cache.get, key)
     if isinstance(stored, bytes):
         return stored
     document = render_certificate(snapshot, code, issued_at, verify_url, paper)
-    try:
-        cache.set(key, document, timeout=CACHE_SECONDS)
-    except redis.RedisError:
-        logger.warning("the cache does not answer; certificate PDF not stored", exc_info=True)
+    cache_call(cache.set, key, document, timeout=CACHE_SECONDS)
     return document
 
 

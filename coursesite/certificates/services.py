@@ -152,7 +152,6 @@ class Verification:
     ce_hours: float
     completed_on: str
     sponsor: str
-    issued_on: str
     revoked_on: str | None
     superseded_by_code: str | None
     intact: bool
@@ -170,7 +169,6 @@ def verification(code: str) -> Verification | None:
         code=certificate.code, status=certificate.status, holder=snapshot["participant"]["name"],
         module_title=snapshot["module"]["title"], ce_hours=snapshot["ce_hours"],
         completed_on=snapshot["completed_on"], sponsor=snapshot["sponsor"]["name"],
-        issued_on=as_utc(certificate.issued_at).date().isoformat(),
         revoked_on=as_utc(certificate.revoked_at).date().isoformat() if certificate.revoked_at else None,
         superseded_by_code=newer, intact=chain.record_intact(certificate))
 
@@ -307,7 +305,7 @@ def reissue(certificate_id: int, name: str, reason: str, actor: User) -> Certifi
     return new
 
 
-def holder_names(certificates: list[Certificate]) -> dict[int, str]:
+def holder_emails(certificates: list[Certificate]) -> dict[int, str]:
     """Account emails of the certificates' holders (for the staff list), one query."""
     user_ids = {row.user_id for row in certificates if row.user_id is not None}
     if not user_ids:

@@ -108,5 +108,5 @@ def verify_form() -> ResponseReturnValue:
 def verify(code: str) -> ResponseReturnValue:
     found = services.verification(code)
     if found is None:
-        return render_template("certificates/verify_unknown.html", form=VerifyForm(), code=code), 404
+        return render_template("certificates/verify_unknown.html", form=VerifyForm()), 404
     return render_template("certificates/verify.html", certificate=found, format_hours=services.format_hours)

@@ -19,10 +19,8 @@ from dataclasses import dataclass
 from flask import render_template
 from markupsafe import Markup
 
-from coursesite.billing.access import has_access
 from coursesite.caching import cached
-from coursesite.catalog.models import Lecture
-from coursesite.learning.reading import lecture_reading
+from coursesite.learning.reading import glossary_linked, lecture_reading
 from coursesite.learning.services import LecturePlace
 from coursesite.learning.transcript import Transcript, current_index, transcript_for
 from coursesite.permissions import Viewer
@@ -61,11 +59,6 @@ class _Cached:
     parts: dict[str, str]
     cues: str
     starts: list[float]
-
-
-def glossary_linked(lecture: Lecture, viewer: Viewer | None) -> bool:
-    """Are glossary terms linked for this viewer? ``reading.lecture_reading``'s rule: with access to the module."""
-    return not lecture.preview or has_access(viewer, lecture.module_id)
 
 
 def mark_current(html: str, index: int) -> str:

@@ -18,11 +18,11 @@ from coursesite.catalog.models import GlossaryTerm, Module, Reference, StudyGuid
 from coursesite.catalog.services import ModuleOnPage
 from coursesite.extensions import db
 from coursesite.learning.progress import (
-    RESUME_TAIL_SECONDS,
     LectureCompletion,
     ModuleCompletion,
     completion,
     completion_of_lectures,
+    left_at_end,
 )
 
 
@@ -46,7 +46,7 @@ def resume_point(progress: ModuleCompletion) -> ResumePoint | None:
     last = progress.resume
     if last is None:
         return _at(lectures[0], 0, started=False)
-    if last.last_position < last.duration_seconds - RESUME_TAIL_SECONDS:
+    if not left_at_end(last.last_position, last.duration_seconds):
         return _at(last, int(last.last_position), started=True)
     following = lectures[[item.lecture_id for item in lectures].index(last.lecture_id) + 1:]
     after = next((item for item in following if not item.complete), None) or progress.next_lecture

@@ -30,7 +30,7 @@ from coursesite.learning.notes import (
 )
 from coursesite.learning.services import LecturePlace, find_lecture
 from coursesite.learning.views import render_lecture
-from coursesite.models_base import utcnow
+from coursesite.models_base import MAX_ID, utcnow
 from coursesite.permissions import login_required
 from coursesite.templating import format_clock
 
@@ -47,9 +47,11 @@ def _watchable(slug: str, lecture_slug: str) -> LecturePlace:
     return place
 
 
-def _back_to_module() -> bool:
-    """Was the form on the module's notes page (rather than the lecture page)?"""
-    return request.form.get("back") == "module"
+def _back_to_module(place: LecturePlace) -> bool:
+    """Does the answer go to the module's notes page rather than the lecture page: the form was there, or the
+    learner may no longer watch the lecture (access ended: they still edit and delete their own notes, but the lecture
+    page, transcript included, is not shown to them again)?"""
+    return request.form.get("back") == "module" or not can_watch(current_user, place.lecture)
 
 
 def _answer(place: LecturePlace, message: str, *, anchor: str = "my-notes") -> ResponseReturnValue:
@@ -59,7 +61,7 @@ def _answer(place: LecturePlace, message: str, *, anchor: str = "my-notes") -> R
                                module_slug=place.module.slug, lecture_slug=place.lecture.slug, back="lecture")
         return jsonify(html=html, message=message)
     flash(message, "success")
-    if _back_to_module():
+    if _back_to_module(place):
         return redirect(url_for("notes.module_notes", slug=place.module.slug, _anchor=anchor))
     return redirect(url_for("learning.lecture", slug=place.module.slug, lecture_slug=place.lecture.slug,
                             _anchor=anchor))
@@ -69,7 +71,7 @@ def _refused(place: LecturePlace, error: NoteError, **form: Any) -> ResponseRetu
     """Bad input: the reason, nothing stored; the form is shown again with what was typed."""
     if wants_json():
         return jsonify(error=str(error)), 422
-    if _back_to_module():
+    if _back_to_module(place):
         notes = module_notes(current_user.id, place.module.slug)
         return render_template("learning/module_notes.html", notes=notes, note_error=str(error), **form), 422
     return render_lecture(place, 422, note_error=str(error), **form)
@@ -99,7 +101,7 @@ def _own_note_place(note_id: int) -> tuple[Any, LecturePlace]:
     return note, place
 
 
-@bp.post("/notes/<int:note_id>/edit")
+@bp.post(f"/notes/<int(max={MAX_ID}):note_id>/edit")
 @login_required
 @limiter.limit(NOTE_RATE_LIMIT, key_func=account_rate_limit_key)
 def update(note_id: int) -> ResponseReturnValue:
@@ -112,7 +114,7 @@ def update(note_id: int) -> ResponseReturnValue:
     return _answer(place, f"Note at {format_clock(note.position)} saved.", anchor=f"note-{note.id}")
 
 
-@bp.post("/notes/<int:note_id>/delete")
+@bp.post(f"/notes/<int(max={MAX_ID}):note_id>/delete")
 @login_required
 @limiter.limit(NOTE_RATE_LIMIT, key_func=account_rate_limit_key)
 def delete(note_id: int) -> ResponseReturnValue:

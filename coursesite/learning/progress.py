@@ -14,9 +14,10 @@ played since its previous report, its position, playback rate and whether the pa
   isolated span shorter than :data:`SHORTEST_SPAN` (1 s) is not kept, so the stored union has at most
   ``duration / SHORTEST_SPAN`` intervals however many scattered specks are reported;
 - **real time**: a report counts at most ``PROGRESS_MAX_RATE x min(elapsed, PROGRESS_REPORT_WINDOW)`` seconds of
-  media, ``elapsed`` being the wall-clock time since the learner's previous report on that lecture. The first report
-  of a session (no previous report, or none within the window) may thus count ``PROGRESS_MAX_RATE x
-  PROGRESS_REPORT_WINDOW`` seconds (by default 2 x 30 s = 60 s; the player reports every 10 s). Over any run of
+  media, ``elapsed`` being the wall-clock time since the learner's previous report on ANY lecture
+  (:func:`_previous_report`), so lectures played side by side in several tabs share one allowance rather than each
+  counting in full. The first report of a session (no previous report, or none within the window) may thus count
+  ``PROGRESS_MAX_RATE x PROGRESS_REPORT_WINDOW`` seconds (by default 2 x 30 s = 60 s; the player reports every 10 s). Over any run of
   reports the media counted is at most ``PROGRESS_MAX_RATE x (wall-clock span of the run + window)``. What exceeds
   the allowance is cut from the end of the report's spans (in media order) and not counted;
 - **time on task**, only for reports sent while the page was visible: the wall-clock time since the previous report
@@ -37,7 +38,7 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -273,7 +274,12 @@ def parse_report_text(body: str | bytes) -> Report:
 class ReportOutcome:
     counted_seconds: float  # media seconds of this report that counted (after clamping and the real-time cap)
     capped: bool  # did the real-time rule cut the report
-    progress: LectureProgress
+    progress: LectureProgress  # the row (expired by the commit: reading it again costs a query)
+    # What the player is answered, as committed: read before the commit expired the row (and the lecture, whose
+    # reload would bring the whole transcript back), so the answer costs no query after the write.
+    covered_seconds: float
+    last_position: float
+    complete: bool
 
 
 def _settings() -> tuple[float, float]:
@@ -289,10 +295,18 @@ class ReportConflict(RuntimeError):
     """The learner's row kept changing under the report (ATTEMPTS races lost in a row)."""
 
 
+def _previous_report(user_id: int, now: datetime) -> datetime | None:
+    """When the learner last reported on any lecture (up to ``now``): the start of the wall-clock time a report may
+    account for. One statement (the unique (user_id, lecture_id) index serves it)."""
+    latest = db.session.scalar(select(func.max(LectureProgress.last_report_at))
+                               .where(LectureProgress.user_id == user_id, LectureProgress.last_report_at <= now))
+    return _optional_utc(latest)
+
+
 def _apply(row: LectureProgress, report: Report, duration: float, now: datetime, max_rate: float,
-           window: float) -> tuple[float, float]:
-    """Fold ``report`` into ``row`` (not yet committed): the media seconds counted, and those played."""
-    previous = _optional_utc(row.last_report_at)
+           window: float, previous: datetime | None) -> tuple[float, float]:
+    """Fold ``report`` into ``row`` (not yet committed), ``previous`` being the learner's latest report on any
+    lecture: the media seconds counted, and those played."""
     elapsed = max(0.0, (now - previous).total_seconds()) if previous is not None else math.inf
     in_session = elapsed <= window
     played = intervals.union_within(report.intervals, duration)
@@ -336,13 +350,16 @@ def record_report(user_id: int, lecture: Lecture, report: Report, *, now: dateti
             row = LectureProgress(user_id=user_id, lecture_id=lecture_id, intervals=[], covered_seconds=0.0,
                                   last_position=0.0, furthest_position=0.0, seconds_on_task=0.0)
             db.session.add(row)
-        counted, played = _apply(row, report, duration, now, max_rate, window)
+        counted, played = _apply(row, report, duration, now, max_rate, window, _previous_report(user_id, now))
+        outcome = ReportOutcome(counted_seconds=counted, capped=counted < played, progress=row,
+                                covered_seconds=row.covered_seconds, last_position=row.last_position,
+                                complete=row.completed_at is not None)
         try:
             db.session.commit()
         except (StaleDataError, IntegrityError):  # another report updated (or created) the row first
             db.session.rollback()
             continue
-        return ReportOutcome(counted_seconds=counted, capped=counted < played, progress=row)
+        return outcome
     raise ReportConflict(f"progress of user {user_id} on lecture {lecture_id} kept changing")
 
 
@@ -354,11 +371,17 @@ class PlayerProgress:
     complete: bool
 
 
+def left_at_end(position: float, duration: float) -> bool:
+    """Was a lecture left at its end (so a return starts it again, or moves on): within its last
+    RESUME_TAIL_SECONDS, or its last 5% when it is shorter than 100 s. The one rule of where a learner resumes,
+    for the lecture page (:func:`player_progress`) and every "Continue" (coursesite/learning/module_home.py)."""
+    return position >= duration - min(RESUME_TAIL_SECONDS, 0.05 * duration)
+
+
 def player_progress(user_id: int, lecture: Lecture, *, resume: bool = True) -> PlayerProgress:
     """The learner's progress on ``lecture`` for its page (one query). ``resume=False`` (the URL gives ``?t=``)
     leaves the start to the URL. The page resumes from the last position reported, on any device, unless the
-    lecture was left at its end: within its last RESUME_TAIL_SECONDS, or 5% of a lecture shorter than 100 s (it
-    then starts again from the beginning)."""
+    lecture was left at its end (:func:`left_at_end`: it then starts again from the beginning)."""
     found = db.session.execute(
         select(LectureProgress.last_position, LectureProgress.completed_at)
         .where(LectureProgress.user_id == user_id, LectureProgress.lecture_id == lecture.id)
@@ -366,7 +389,6 @@ def player_progress(user_id: int, lecture: Lecture, *, resume: bool = True) -> P
     if found is None:
         return PlayerProgress(resume_at=None, complete=lecture.duration_seconds <= 0)
     position, completed_at = found
-    tail = min(RESUME_TAIL_SECONDS, 0.05 * lecture.duration_seconds)
-    resumable = resume and 0 < position < lecture.duration_seconds - tail
+    resumable = resume and position > 0 and not left_at_end(position, lecture.duration_seconds)
     return PlayerProgress(resume_at=position if resumable else None,
                           complete=completed_at is not None or lecture.duration_seconds <= 0)

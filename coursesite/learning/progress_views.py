@@ -80,18 +80,18 @@ def report(lecture: Lecture, slug: str, lecture_slug: str) -> ResponseReturnValu
         parsed = parse_report_text(_report_body())
     except ReportError as error:
         return _bad_report(str(error))
+    # Read before the report commits: the commit expires the lecture, and reading it after would reload it whole.
+    duration = lecture.duration_seconds
     try:
         outcome = record_report(current_user.id, lecture, parsed)
     except ReportConflict:  # other reports of this learner kept winning the race: the player sends this one again
         return jsonify(error="Other reports arrived at the same time; send this one again."), 409
-    row = outcome.progress
-    duration = lecture.duration_seconds
     return jsonify(
         counted_seconds=round(outcome.counted_seconds, 3),
         capped=outcome.capped,
-        percent_covered=round(100 * row.covered_seconds / duration, 1) if duration > 0 else 100.0,
-        complete=row.completed_at is not None,
-        last_position=row.last_position,
+        percent_covered=round(100 * outcome.covered_seconds / duration, 1) if duration > 0 else 100.0,
+        complete=outcome.complete,
+        last_position=outcome.last_position,
     )
 
 

@@ -85,13 +85,19 @@ class LectureReading:
     glossary_cues: dict[int, Markup]
 
 
+def glossary_linked(lecture: Lecture, viewer: Viewer | None) -> bool:
+    """Are glossary terms linked in the lecture's transcript for ``viewer``: with access to the module (whoever may
+    watch a lecture that is not a free preview has it; a visitor of a preview may not open the glossary)."""
+    return not lecture.preview or has_access(viewer, lecture.module_id)
+
+
 def lecture_reading(lecture: Lecture, module_slug: str, shown_cues: Sequence[Any], viewer: Viewer | None
                     ) -> LectureReading:
     """The references of ``lecture`` (one query) and, for a viewer with access to its module, the ``shown_cues``
     (objects with ``index`` and ``text``, in order) with each glossary term linked at its first occurrence among
     them (one more query; a viewer of a free preview without access gets plain text)."""
     references = citations(lecture_references(lecture.id))
-    if not shown_cues or not (not lecture.preview or has_access(viewer, lecture.module_id)):
+    if not shown_cues or not glossary_linked(lecture, viewer):
         return LectureReading(references, {})
     terms = module_terms(lecture.module_id)
     linker = GlossaryLinker(terms, url_for("reading.glossary", slug=module_slug), prefix="cue-tip-")

@@ -8,7 +8,8 @@ each database and is built by migration e1400003 beside the table, not described
   indexed in the same transaction. ``scope`` holds the tokens ``m<module id>`` and, for catalogue entries,
   ``catalogue``: a search narrows to what its reader may see inside the full-text index, however many entries other
   modules hold;
-- PostgreSQL: the generated column ``search_document`` (a tsvector of :data:`POSTGRES_DOCUMENT`) and its GIN index
+- PostgreSQL: the generated column ``search_document`` (a tsvector of :data:`POSTGRES_DOCUMENT`, with the same
+  scope as lexemes ``_m<module id>`` and ``_catalogue``, which no text parses to) and its GIN index
   ``ix_search_entries_document``.
 
 Those objects are listed in the table's ``info["companions"]`` (by dialect), which tests/test_migrations.py leaves
@@ -34,8 +35,8 @@ FTS_SHADOW_TABLES = tuple(f"{FTS_TABLE}_{suffix}" for suffix in ("data", "idx", 
 POSTGRES_COLUMN = "search_document"
 POSTGRES_INDEX = "ix_search_entries_document"
 POSTGRES_CONFIG = "english"
-# The generated column's expression. Angle brackets become spaces: PostgreSQL's parser would read "<word>" as a
-# markup tag and leave the word out.
+# The generated column's text part (the scope lexemes are added to it). Angle brackets become spaces: PostgreSQL's
+# parser would read "<word>" as a markup tag and leave the word out.
 POSTGRES_DOCUMENT = f"to_tsvector('{POSTGRES_CONFIG}'::regconfig, translate((title || ' ' || body), '<>', '  '))"
 
 

@@ -16,7 +16,7 @@ from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  #
 
 from coursesite.accounts.models import User
 from coursesite.accounts.tokens import TokenError
-from coursesite.models_base import utcnow
+from coursesite.models_base import MAX_ID, utcnow
 from coursesite.organizations import lists, services
 from coursesite.organizations.forms import AcceptForm, InviteForm, RenameForm, SeatActionForm, UploadForm
 from coursesite.organizations.lists import Invitee, ListRefused
@@ -26,10 +26,9 @@ from coursesite.organizations.services import InviteOutcome, OrganizationAccess,
 from coursesite.permissions import Right, has_right, login_required, public
 
 bp = Blueprint("organizations", __name__, url_prefix="/organizations")
-# Ids in URLs stop at the largest primary key the databases hold (PostgreSQL ``integer``): a larger number is a 404
-# like any unknown id, never a query SQLite cannot bind (it refuses ints beyond 64 bits with an OverflowError).
-ORGANIZATION = "<int(max=2147483647):organization_id>"
-SEAT = "<int(max=2147483647):seat_id>"
+# Ids in URLs stop at MAX_ID (models_base): a larger number is a 404 like any unknown id.
+ORGANIZATION = f"<int(max={MAX_ID}):organization_id>"
+SEAT = f"<int(max={MAX_ID}):seat_id>"
 MAX_NOTES_SHOWN = 10
 LicenceForm = TypeVar("LicenceForm", InviteForm, UploadForm)
 

@@ -9,6 +9,7 @@ from flask_wtf import FlaskForm
 
 from coursesite.assessment import accommodations
 from coursesite.extensions import db
+from coursesite.models_base import row_id
 from coursesite.permissions import Right, requires_right
 
 bp = Blueprint("staff_accommodations", __name__, url_prefix="/staff/accommodations")
@@ -26,7 +27,7 @@ def index() -> ResponseReturnValue:
 def handled() -> ResponseReturnValue:
     """``request=<id>``: mark that open request handled."""
     form = FlaskForm()
-    request_id = request.form.get("request", type=int)
+    request_id = row_id(request.form.get("request"))
     if not form.validate_on_submit():
         flash("The form expired: please try again.", "error")
     elif request_id is None or not accommodations.mark_handled(request_id, current_user):

@@ -9,6 +9,7 @@ from flask_login import current_user
 
 from coursesite.certificates import services
 from coursesite.certificates.forms import ReissueForm, StaffRevokeForm
+from coursesite.models_base import MAX_ID
 from coursesite.permissions import Right, requires_right
 
 bp = Blueprint("staff_certificates", __name__, url_prefix="/staff/certificates")
@@ -23,7 +24,7 @@ def index() -> ResponseReturnValue:
     page = min(max(request.args.get("page", 1, type=int), 1), MAX_PAGE)
     results = services.staff_search(query, page)
     return render_template("staff/certificates.html", results=results, query=query,
-                           emails=services.holder_names(list(results.items)), format_hours=services.format_hours,
+                           emails=services.holder_emails(list(results.items)), format_hours=services.format_hours,
                            revoke_form=StaffRevokeForm(), reissue_form=ReissueForm())
 
 
@@ -31,7 +32,7 @@ def _back() -> ResponseReturnValue:
     return redirect(url_for("staff_certificates.index", q=request.form.get("q", "")[:200] or None))
 
 
-@bp.post("/<int:certificate_id>/revoke")
+@bp.post(f"/<int(max={MAX_ID}):certificate_id>/revoke")
 @requires_right(Right.MANAGE_CERTIFICATES)
 def revoke(certificate_id: int) -> ResponseReturnValue:
     form = StaffRevokeForm()
@@ -49,7 +50,7 @@ def revoke(certificate_id: int) -> ResponseReturnValue:
     return _back()
 
 
-@bp.post("/<int:certificate_id>/reissue")
+@bp.post(f"/<int(max={MAX_ID}):certificate_id>/reissue")
 @requires_right(Right.MANAGE_CERTIFICATES)
 def reissue(certificate_id: int) -> ResponseReturnValue:
     form = ReissueForm()

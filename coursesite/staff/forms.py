@@ -31,20 +31,6 @@ def plausible_date(_form: Form, field: Field) -> None:
         raise ValidationError(f"Choose a date between {FIRST_DATE.isoformat()} and {LAST_DATE.isoformat()}.")
 
 
-class AuditFilterForm(Form):
-    """The audit page's filters: a GET form, so no CSRF token."""
-
-    action = SelectField("Action", choices=[], validate_choice=False, validators=[Optional(), Length(max=64)])
-    actor = StringField("Actor's email contains", validators=[Optional(), Length(max=EMAIL_MAX)])
-    target = StringField("Target: user email or id, or e.g. modules:7", validators=[Optional(), Length(max=EMAIL_MAX)])
-    date_from = DateField("From", validators=[Optional(), plausible_date])
-    date_to = DateField("To", validators=[Optional(), plausible_date])
-
-    def validate_date_to(self, field: Field) -> None:
-        if field.data and self.date_from.data and field.data < self.date_from.data:
-            raise ValidationError("The end date comes before the start date.")
-
-
 class PeriodForm(Form):
     """A period for reports and exports (a GET form, so no CSRF token); both days included."""
 
@@ -54,6 +40,14 @@ class PeriodForm(Form):
     def validate_date_to(self, field: Field) -> None:
         if field.data and self.date_from.data and field.data < self.date_from.data:
             raise ValidationError("The end date comes before the start date.")
+
+
+class AuditFilterForm(PeriodForm):
+    """The audit page's filters (and the period's dates): a GET form, so no CSRF token."""
+
+    action = SelectField("Action", choices=[], validate_choice=False, validators=[Optional(), Length(max=64)])
+    actor = StringField("Actor's email contains", validators=[Optional(), Length(max=EMAIL_MAX)])
+    target = StringField("Target: user email or id, or e.g. modules:7", validators=[Optional(), Length(max=EMAIL_MAX)])
 
 
 class RecordsForm(PeriodForm):

@@ -41,10 +41,14 @@ SQLITE_DOWN = [
     "DROP TABLE search_fts",
     "DROP VIEW search_fts_source",
 ]
-# A stored tsvector, so neither the search nor the ranking parses a row's text again.
+# A stored tsvector, so neither the search nor the ranking parses a row's text again, with the scope lexemes
+# "_m<module id>" and "_catalogue" (no text parses to a lexeme starting with "_"), so the GIN index narrows a search
+# to what its reader may see.
 POSTGRES_UP = [
     ("ALTER TABLE search_entries ADD COLUMN search_document tsvector GENERATED ALWAYS AS "
-     "(to_tsvector('english'::regconfig, translate((title || ' ' || body), '<>', '  '))) STORED"),
+     "(to_tsvector('english'::regconfig, translate((title || ' ' || body), '<>', '  ')) || array_to_tsvector("
+     "CASE WHEN kind IN ('module', 'speaker') THEN ARRAY['_catalogue', '_m' || module_id] "
+     "ELSE ARRAY['_m' || module_id] END)) STORED"),
     "CREATE INDEX ix_search_entries_document ON search_entries USING gin (search_document)",
 ]
 POSTGRES_DOWN = ["DROP INDEX ix_search_entries_document", "ALTER TABLE search_entries DROP COLUMN search_document"]

@@ -56,7 +56,8 @@ def upgrade() -> None:
     sa.Column('last_hash', sa.String(length=64), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_certificate_chain_head'))
     )
-    op.execute(f"INSERT INTO certificate_chain_head (id, sequence, last_hash) VALUES (1, 0, '{GENESIS_HASH}')")
+    op.execute(sa.text("INSERT INTO certificate_chain_head (id, sequence, last_hash) VALUES (1, 0, :genesis)")
+               .bindparams(genesis=GENESIS_HASH))
 
     op.create_table('certificate_reflections',
     sa.Column('id', sa.Integer(), nullable=False),

@@ -53,8 +53,10 @@ def test_verify_chain_finds_a_removed_record(app, learner, other, module):
     certify(learner, module)
     removed = certify(other, module)
     certify(learner, module)
-    db.session.delete(removed)
+    # Behind the ORM's back (straight SQL): the ORM refuses to delete a certificate (test_issue.py).
+    db.session.execute(sa.delete(Certificate.__table__).where(Certificate.__table__.c.id == removed.id))
     db.session.commit()
+    db.session.expire_all()
     problems = [(problem.sequence, problem.problem) for problem in verify_chain().problems]
     assert problems == [(3, "expected sequence 2: a certificate is missing or out of turn"),
                         (3, "its previous hash does not match the certificate before it")]
