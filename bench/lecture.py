@@ -6,7 +6,8 @@ generated modules (6 lectures each). The page measured is a lecture the learner 
 a 45-minute lecture (675 cues, two speakers; its module's other lectures have one as long) and 12 of the learner's
 notes on it, requested with the learner's
 login cookie, as a browser would after logging in through the form; the account page, the lightest signed-in page,
-is measured too for scale. Ratios, not absolute figures, compare across machines; the target is 25% of hello-world
+is measured too for scale. The app runs with REDIS_URL (the local Redis, or BENCH_REDIS_URL) for rate limits and the
+cache, as in production. Ratios, not absolute figures, compare across machines; the target is 25% of hello-world
 (issue 14).
 
     make bench            # or: .venv/bin/python bench/lecture.py --duration 10
@@ -27,7 +28,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.pages import serve  # noqa: E402
+from bench.pages import serve, with_production_redis  # noqa: E402
 
 EMAIL = "bench.learner@example.org"
 PASSWORD = "bench lantern orchard violet"  # noqa: S105 - a throwaway account in a temporary database
@@ -161,7 +162,7 @@ def main() -> None:
         finally:
             hello.terminate()
             hello.wait()
-        app, base = serve("wsgi:app", env, ROOT)
+        app, base = serve("wsgi:app", with_production_redis(env), ROOT)
         try:
             cookie = log_in(base)
             check_page(base, path, cookie)

@@ -20,6 +20,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+import redis
+
 ROOT = Path(__file__).resolve().parent.parent
 HTTPS_PROXY_HEADER = {"X-Forwarded-Proto": "https"}
 GUNICORN = [sys.executable, "-m", "gunicorn", "--workers", "2", "--worker-class", "sync", "--log-level", "warning"]
@@ -46,6 +48,19 @@ def prepare_database(folder: Path, modules: int) -> dict[str, str]:
     )
     subprocess.run([sys.executable, "-c", script], env=env, cwd=ROOT, check=True, capture_output=True)
     return env
+
+
+def with_production_redis(env: dict[str, str]) -> dict[str, str]:
+    """``env`` with ``REDIS_URL`` as production has it (rate limits and the page cache in Redis, not in each worker's
+    memory), under a key prefix of this run's own: ``BENCH_REDIS_URL``, default the local server. Without an
+    answering Redis, the app's memory fallbacks serve, and the run says so."""
+    url = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=1).ping()
+    except Exception as error:  # noqa: BLE001 - any failure means: run without Redis
+        print(f"Redis at {url} does not answer ({error}); rate limits and the cache stay in memory", file=sys.stderr)
+        return env
+    return dict(env, REDIS_URL=url, REDIS_KEY_PREFIX=f"bench-{os.getpid()}-{time.time_ns()}:")
 
 
 def serve(target: str, env: dict[str, str], cwd: Path) -> tuple[subprocess.Popen, str]:

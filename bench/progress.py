@@ -6,7 +6,8 @@ time with the same connections; the app in production mode on a SQLite file with
 JSON reports (10 s played, position, rate, visible) as 16 logged-in learners with access, each with its login
 cookie and CSRF token, rotating over them, so every request is a full report: session, gate, access check, the row
 read and written back, committed. For reference the same run measures the signed-in lecture page. The per-account
-rate limit is raised for the run (PROGRESS_RATE_LIMIT), everything else is as deployed. Each learner keeps one row
+rate limit is raised for the run (PROGRESS_RATE_LIMIT), everything else is as deployed: with REDIS_URL (the local
+Redis, or BENCH_REDIS_URL) for rate limits and the cache, as in production. Each learner keeps one row
 per lecture however many reports arrive.
 
     .venv/bin/python bench/progress.py [--duration 10] [--connections 16] [--learners 16]
@@ -26,7 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.pages import prepare_database, serve, wrk  # noqa: E402
+from bench.pages import prepare_database, serve, with_production_redis, wrk  # noqa: E402
 
 MODULE, LECTURE = "synthetic-1", "lecture-1"
 REPORT_URL = f"/modules/{MODULE}/lectures/{LECTURE}/progress"
@@ -136,7 +137,7 @@ def main() -> None:
         finally:
             hello.terminate()
             hello.wait()
-        app, base = serve("wsgi:app", env, ROOT)
+        app, base = serve("wsgi:app", with_production_redis(env), ROOT)
         try:
             body = json.dumps({"intervals": [[0, 10]], "position": 10, "rate": 1, "visible": True})
             script = Path(folder) / "report.lua"
@@ -151,8 +152,8 @@ def main() -> None:
             app.terminate()
             app.wait()
 
-    print(f"machine: {os.cpu_count()} cores; gunicorn 2 sync workers; wrk -t2 -c{args.connections} "
-          f"-d{args.duration}s; SQLite; {args.learners} learners reporting in turn")
+    print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}; gunicorn 2 sync workers; "
+          f"wrk -t2 -c{args.connections} -d{args.duration}s; SQLite; {args.learners} learners reporting in turn")
     print(f"{'hello-world':<56} {baseline:>9.0f} req/s   100.0%")
     print(f"{'POST ' + REPORT_URL:<56} {rate:>9.0f} req/s   {100 * rate / baseline:5.1f}%  (goal >= 30%)")
     reference = "GET lecture page, signed in (reference)"

@@ -50,7 +50,7 @@ LEARNERS_SCRIPT = """
 import json, sys
 from sqlalchemy import select
 from coursesite import create_app
-from coursesite.assessment.attempts import save_answer, start_attempt, score_of
+from coursesite.assessment.attempts import save_answers, start_attempt, score_of
 from coursesite.assessment.models import Choice
 from coursesite.billing.access import grant_entitlement
 from coursesite.catalog.models import Lecture
@@ -70,14 +70,15 @@ with app.app_context():
         for lecture in lectures:
             watch(user, lecture)
         attempt = start_attempt(user.id, target)
-        answers, results = {{}}, []
+        answers, results, pairs = {{}}, [], []
         for index, item in enumerate(attempt.questions):
             right = (index + n) % 4 != 0
             choice = db.session.scalar(select(Choice.id).where(Choice.question_id == item.question_id,
                                                                Choice.correct.is_(right)).limit(1))
-            save_answer(user.id, attempt.id, item.question_id, choice)
+            pairs.append((item.question_id, choice))
             answers[f"answer-{{item.question_id}}"] = str(choice)
             results.append(right)
+        save_answers(user.id, attempt.id, pairs)
         client = login_as(app, user)
         page_url = f"/modules/{module}/test/attempts/{{attempt.id}}"
         page = client.get(page_url, base_url="https://localhost")

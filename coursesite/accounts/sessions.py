@@ -56,7 +56,7 @@ def start(user: User, remember: bool, user_agent: str = "", ip_address: str | No
 
 
 @cache
-def _live_session_query() -> Select[tuple[User, int, datetime]]:
+def _live_session_query() -> Select[User, int, datetime]:
     """The user of a live session by token hash (``:token_hash``, ``:now``): built once, not on every request. Only
     the session's id and ``last_seen_at`` are read; the rest of the row (browser, address) is for the account page."""
     return (select(User, UserSession.id, UserSession.last_seen_at).join(UserSession, UserSession.user_id == User.id)

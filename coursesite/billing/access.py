@@ -8,10 +8,11 @@ from __future__ import annotations
 from bisect import insort
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Literal, overload
 
 from flask import g, has_request_context
-from sqlalchemy import ColumnElement, Select, select
+from sqlalchemy import ColumnElement, Select, bindparam, select
 
 from coursesite.accounts.models import User
 from coursesite.billing.models import Entitlement
@@ -38,9 +39,16 @@ def _unrevoked(user_id: int, module_id: int | None = None, kind: str | None = No
 _EARLIEST_FIRST = (Entitlement.valid_from, Entitlement.id)
 
 
-def _active(user_id: int, module_id: int, kind: str, at: datetime) -> Select[Entitlement]:
-    return select(Entitlement).where(*_unrevoked(user_id, module_id, kind, ending_after=at),
-                                     Entitlement.valid_from <= at)
+@cache
+def _any_active() -> Select[int]:
+    """Is there an active window (``:user_id``, ``:module_id``, ``:kind``, ``:at``)? Asked on every gated request, so
+    the statement is built once and reads one id, not the whole row."""
+    at = bindparam("at", type_=Entitlement.valid_from.type)
+    return (select(Entitlement.id)  # the criteria of _unrevoked, with ending_after=at
+            .where(Entitlement.user_id == bindparam("user_id"), Entitlement.revoked_at.is_(None),
+                   Entitlement.module_id == bindparam("module_id"), Entitlement.kind == bindparam("kind"),
+                   Entitlement.valid_until > at, Entitlement.valid_from <= at)
+            .limit(1))
 
 
 def has_entitlement(user: Viewer | None, module_id: int, kind: str = "access", at: datetime | None = None) -> bool:
@@ -48,8 +56,9 @@ def has_entitlement(user: Viewer | None, module_id: int, kind: str = "access", a
         return False
     if has_right(user, Right.VIEW_ALL_MODULES):
         return True
-    query = _active(user.id, module_id, kind, at or utcnow()).limit(1)
-    return db.session.scalar(query) is not None
+    found = db.session.scalar(_any_active(),
+                              {"user_id": user.id, "module_id": module_id, "kind": kind, "at": at or utcnow()})
+    return found is not None
 
 
 def has_access(user: Viewer | None, module_id: int, at: datetime | None = None) -> bool:

@@ -10,6 +10,7 @@ import hashlib
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC
 from typing import Any
 
 from sqlalchemy import select
@@ -31,7 +32,8 @@ def record_hash(certificate: Certificate) -> str:
         "previous_hash": certificate.previous_hash,
         "sequence": certificate.sequence,
         "code": certificate.code,
-        "issued_at": as_utc(certificate.issued_at).isoformat(),
+        # In UTC whatever the connection's time zone: PostgreSQL hands back the instant in its session's zone.
+        "issued_at": as_utc(certificate.issued_at).astimezone(UTC).isoformat(),
         "snapshot": certificate.snapshot,
     }
     return hashlib.sha256(canonical_json(record).encode("utf-8")).hexdigest()

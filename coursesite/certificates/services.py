@@ -22,7 +22,7 @@ from coursesite.accounts.audit import record
 from coursesite.accounts.models import FULL_NAME_MAX, User
 from coursesite.catalog.models import CERTIFICATE_FORMAT, Module
 from coursesite.certificates import chain
-from coursesite.certificates.models import REFLECTION_MAX, Certificate, ReflectionNote
+from coursesite.certificates.models import CODE_MAX, REFLECTION_MAX, Certificate, ReflectionNote
 from coursesite.extensions import db
 from coursesite.models_base import as_utc, utcnow
 from coursesite.text import clean_text
@@ -130,7 +130,7 @@ def certificates_for_users(user_ids: list[int], module_id: int) -> dict[int, Cer
 
 
 def certificate_by_code(code: str) -> Certificate | None:
-    if not code or len(code) > 64:
+    if not code or len(code) > CODE_MAX:
         return None
     return db.session.scalar(select(Certificate).where(Certificate.code == code))
 

@@ -15,8 +15,10 @@ from coursesite.permissions import login_required, public
 
 bp = Blueprint("certificates", __name__, url_prefix="/certificates")
 
-# Codes are 256 random bits: guessing is hopeless, but a crawler walking codes is still held back.
+# Codes are 256 random bits: guessing is hopeless, but a crawler walking codes is still held back. One budget for
+# the page and the form, so alternating between them does not double it.
 VERIFY_LIMIT = "30/minute;300/hour"
+verify_limit = limiter.shared_limit(VERIFY_LIMIT, scope="certificate-verification")
 
 
 def _paper() -> str:
@@ -89,7 +91,7 @@ def transcript_pdf() -> ResponseReturnValue:
 
 @bp.get("/verify")
 @public
-@limiter.limit(VERIFY_LIMIT)
+@verify_limit
 def verify_form() -> ResponseReturnValue:
     """Type (or paste) a code; a valid-looking one goes to its verification page."""
     form = VerifyForm(request.args)
@@ -104,7 +106,7 @@ def verify_form() -> ResponseReturnValue:
 
 @bp.get("/verify/<code>")
 @public
-@limiter.limit(VERIFY_LIMIT)
+@verify_limit
 def verify(code: str) -> ResponseReturnValue:
     found = services.verification(code)
     if found is None:

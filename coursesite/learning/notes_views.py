@@ -16,6 +16,7 @@ from flask_login import current_user
 from coursesite.billing.access import can_watch
 from coursesite.errors import wants_json
 from coursesite.extensions import account_rate_limit_key, limiter
+from coursesite.learning.models import Note
 from coursesite.learning.notes import (
     ModuleNotes,
     NoteError,
@@ -90,7 +91,7 @@ def create(slug: str, lecture_slug: str) -> ResponseReturnValue:
     return _answer(place, f"Note saved at {format_clock(note.position)}.", anchor=f"note-{note.id}")
 
 
-def _own_note_place(note_id: int) -> tuple[Any, LecturePlace]:
+def _own_note_place(note_id: int) -> tuple[Note, LecturePlace]:
     note = own_note(current_user.id, note_id)
     if note is None:
         abort(404)

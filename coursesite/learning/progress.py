@@ -17,9 +17,9 @@ played since its previous report, its position, playback rate and whether the pa
   media, ``elapsed`` being the wall-clock time since the learner's previous report on ANY lecture
   (:func:`_previous_report`), so lectures played side by side in several tabs share one allowance rather than each
   counting in full. The first report of a session (no previous report, or none within the window) may thus count
-  ``PROGRESS_MAX_RATE x PROGRESS_REPORT_WINDOW`` seconds (by default 2 x 30 s = 60 s; the player reports every 10 s). Over any run of
-  reports the media counted is at most ``PROGRESS_MAX_RATE x (wall-clock span of the run + window)``. What exceeds
-  the allowance is cut from the end of the report's spans (in media order) and not counted;
+  ``PROGRESS_MAX_RATE x PROGRESS_REPORT_WINDOW`` seconds (by default 2 x 30 s = 60 s; the player reports every
+  10 s). Over any run of reports the media counted is at most ``PROGRESS_MAX_RATE x (wall-clock span of the run +
+  window)``. What exceeds the allowance is cut from the end of the report's spans (in media order) and not counted;
 - **time on task**, only for reports sent while the page was visible: the wall-clock time since the previous report
   when that is within the window; for the first report of a session, the time the reported spans took to play at
   the reported rate, at most the window;
@@ -65,6 +65,13 @@ def is_complete(covered_seconds: float, duration_seconds: float) -> bool:
     """THE completion rule: the union of played spans covers at least COMPLETION_SHARE of the duration. A lecture
     without duration has nothing to watch and is complete."""
     return duration_seconds <= 0 or covered_seconds >= COMPLETION_SHARE * duration_seconds
+
+
+def percent_covered(covered_seconds: float, duration_seconds: float) -> float:
+    """The share of a lecture the union covers, 0..100 to a tenth (a lecture without duration: 100)."""
+    if duration_seconds <= 0:
+        return 100.0
+    return round(100 * min(covered_seconds, duration_seconds) / duration_seconds, 1)
 
 
 # Reading progress -----------------------------------------------------------------------------------------------
@@ -121,7 +128,7 @@ def _lecture_completion(lecture: LectureFacts, row: LectureProgress | None) -> L
     complete = (row is not None and row.completed_at is not None) or duration <= 0
     return LectureCompletion(
         lecture_id=lecture.id, slug=lecture.slug, title=lecture.title, duration_seconds=duration,
-        percent_covered=100.0 if duration <= 0 else round(100 * covered / duration, 1),
+        percent_covered=percent_covered(covered, duration),
         complete=complete,
         completed_at=_optional_utc(row.completed_at) if row is not None else None,
         first_played=_optional_utc(row.first_played_at) if row is not None else None,
@@ -295,12 +302,16 @@ class ReportConflict(RuntimeError):
     """The learner's row kept changing under the report (ATTEMPTS races lost in a row)."""
 
 
-def _previous_report(user_id: int, now: datetime) -> datetime | None:
-    """When the learner last reported on any lecture (up to ``now``): the start of the wall-clock time a report may
-    account for. One statement (the unique (user_id, lecture_id) index serves it)."""
-    latest = db.session.scalar(select(func.max(LectureProgress.last_report_at))
-                               .where(LectureProgress.user_id == user_id, LectureProgress.last_report_at <= now))
-    return _optional_utc(latest)
+def _previous_report(user_id: int, row: LectureProgress, now: datetime) -> datetime | None:
+    """When the learner last reported: on this lecture (``row``; a report whose clock reads earlier than that counts
+    nothing), or on any other lecture up to ``now`` (so tabs share one allowance; another lecture's report stamped
+    later than ``now``, as a server with a clock ahead or the demo's replayed evenings may leave, is passed over). One
+    statement (the unique (user_id, lecture_id) index serves it)."""
+    others = _optional_utc(db.session.scalar(
+        select(func.max(LectureProgress.last_report_at))
+        .where(LectureProgress.user_id == user_id, LectureProgress.last_report_at <= now)))
+    own = _optional_utc(row.last_report_at)
+    return max((moment for moment in (own, others) if moment is not None), default=None)
 
 
 def _apply(row: LectureProgress, report: Report, duration: float, now: datetime, max_rate: float,
@@ -350,7 +361,7 @@ def record_report(user_id: int, lecture: Lecture, report: Report, *, now: dateti
             row = LectureProgress(user_id=user_id, lecture_id=lecture_id, intervals=[], covered_seconds=0.0,
                                   last_position=0.0, furthest_position=0.0, seconds_on_task=0.0)
             db.session.add(row)
-        counted, played = _apply(row, report, duration, now, max_rate, window, _previous_report(user_id, now))
+        counted, played = _apply(row, report, duration, now, max_rate, window, _previous_report(user_id, row, now))
         outcome = ReportOutcome(counted_seconds=counted, capped=counted < played, progress=row,
                                 covered_seconds=row.covered_seconds, last_position=row.last_position,
                                 complete=row.completed_at is not None)

@@ -16,6 +16,7 @@ from sqlalchemy.orm import load_only
 
 from coursesite.billing.access import can_watch, has_access
 from coursesite.catalog.models import Lecture, Module
+from coursesite.catalog.services import published_module_only
 from coursesite.extensions import account_rate_limit_key, db, limiter, login_manager
 from coursesite.learning.progress import (
     COMPLETION_SHARE,
@@ -24,6 +25,7 @@ from coursesite.learning.progress import (
     ReportError,
     completion,
     parse_report_text,
+    percent_covered,
     record_report,
 )
 from coursesite.permissions import Refused, Viewer, requires_module_access, signed_in
@@ -89,7 +91,7 @@ def report(lecture: Lecture, slug: str, lecture_slug: str) -> ResponseReturnValu
     return jsonify(
         counted_seconds=round(outcome.counted_seconds, 3),
         capped=outcome.capped,
-        percent_covered=round(100 * outcome.covered_seconds / duration, 1) if duration > 0 else 100.0,
+        percent_covered=percent_covered(outcome.covered_seconds, duration),
         complete=outcome.complete,
         last_position=outcome.last_position,
     )
@@ -99,7 +101,7 @@ def module_gate(user: Viewer | None, slug: str) -> Module | Refused:
     """The published module, for a logged-in person with access to it; visitors are sent to log in, others get 404."""
     if not signed_in(user):
         return Refused(login_manager.unauthorized())
-    module = db.session.scalar(select(Module).where(Module.slug == slug, Module.published.is_(True)))
+    module = published_module_only(slug)
     if module is None or not has_access(user, module.id):
         return Refused()
     return module

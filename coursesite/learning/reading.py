@@ -25,11 +25,6 @@ from coursesite.markdown import Heading, headings, render_markdown
 from coursesite.permissions import Viewer
 
 
-def find_module(slug: str) -> Module | None:
-    """A published module by slug (one query)."""
-    return db.session.scalar(select(Module).where(Module.slug == slug, Module.published.is_(True)))
-
-
 @dataclass(frozen=True)
 class GuideLink:
     slug: str

@@ -11,9 +11,10 @@ from flask.typing import ResponseReturnValue
 
 from coursesite.billing.access import can_watch, has_access
 from coursesite.catalog.models import Module, StudyGuide
+from coursesite.catalog.services import published_module_only
 from coursesite.learning import bibliography as bib
 from coursesite.learning.glossary import glossary_page, module_terms
-from coursesite.learning.reading import find_guide, find_module, guide_links, guide_page
+from coursesite.learning.reading import find_guide, guide_links, guide_page
 from coursesite.learning.services import LecturePlace, find_lecture
 from coursesite.permissions import Refused, Viewer, requires_module_access
 
@@ -28,7 +29,7 @@ def _locked(module: Module, what: str) -> Refused:
 
 def module_gate(user: Viewer | None, slug: str, what: str = "The reading", **_: str) -> Module | Refused:
     """The published module ``slug`` for people with access to it; a 404 when there is none."""
-    module = find_module(slug)
+    module = published_module_only(slug)
     if module is None:
         return Refused()
     if not has_access(user, module.id):
@@ -49,7 +50,7 @@ GuidePlace = tuple[Module, StudyGuide, list[StudyGuide]]
 
 def guide_gate(user: Viewer | None, slug: str, guide_slug: str) -> GuidePlace | Refused:
     """The guide with its module and the module's guides; a 404 for a guide that does not exist."""
-    module = find_module(slug)
+    module = published_module_only(slug)
     found = find_guide(module, guide_slug) if module is not None else None
     if module is None or found is None:
         return Refused()

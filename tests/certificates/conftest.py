@@ -9,6 +9,7 @@ from coursesite.catalog.models import Module
 from coursesite.extensions import db
 from tests.clients import IsolatedClient
 from tests.factories import make_user, module_id
+from tests.support import make_app
 
 
 @pytest.fixture(autouse=True)
@@ -36,3 +37,12 @@ def module(sample_module) -> Module:
     found = db.session.get(Module, module_id(sample_module))
     assert found is not None
     return found
+
+
+@pytest.fixture
+def limited_app(app, migrated, tmp_path, smtp_server):
+    """The app with rate limits on (fresh in-memory counters), on the test database ``app`` cleans up."""
+    limited = make_app(migrated, tmp_path, RATELIMIT_ENABLED=True, **smtp_server.settings)
+    with limited.app_context():
+        yield limited
+        db.session.remove()

@@ -12,7 +12,7 @@ from coursesite.certificates.models import Certificate, ReflectionNote
 from coursesite.extensions import db
 from tests.certificates.pdf_support import pdf_text
 from tests.factories import PASSWORD, certify, make_module, make_user
-from tests.support import login_as, make_app, post_form, reload
+from tests.support import login_as, post_form, reload
 
 
 def issued_on(monkeypatch, day: datetime) -> None:
@@ -82,15 +82,6 @@ def test_the_form_asks_again_for_an_empty_code(app):
     assert app.test_client().get("/certificates/verify").status_code == 200
     page = app.test_client().get("/certificates/verify?code=+")
     assert page.status_code == 422 and "Enter the code printed on the certificate." in page.text
-
-
-@pytest.fixture
-def limited_app(app, migrated, tmp_path, smtp_server):
-    """The app with rate limits on (fresh in-memory counters), on the test database ``app`` cleans up."""
-    limited = make_app(migrated, tmp_path, RATELIMIT_ENABLED=True, **smtp_server.settings)
-    with limited.app_context():
-        yield limited
-        db.session.remove()
 
 
 def test_verification_is_rate_limited(limited_app, learner, module):
