@@ -28,6 +28,7 @@ from fpdf import FPDF
 from fpdf.enums import Align, XPos, YPos
 
 from coursesite.caching import cache_call
+from coursesite.certificates.services import format_hours
 from coursesite.extensions import cache
 
 logger = logging.getLogger(__name__)
@@ -153,10 +154,6 @@ def long_date(iso_day: str) -> str:
     return f"{day.day} {day:%B %Y}"
 
 
-def hours_text(hours: float) -> str:
-    return f"{hours:.2f}".rstrip("0").rstrip(".")
-
-
 def qr_png(url: str) -> bytes:
     """The verification URL as a QR code (PNG, 4 pixels a module, the standard quiet zone)."""
     buffer = io.BytesIO()
@@ -196,7 +193,7 @@ def render_certificate(snapshot: dict[str, Any], code: str, issued_at: datetime,
     pdf.write_line("has completed the programme", 11, height=8)
     pdf.write_line(snapshot["module"]["title"], 16, bold=True, height=8)
     pdf.ln(2)
-    pdf.write_line(f"CE hours: {hours_text(snapshot['ce_hours'])}    Date completed: "
+    pdf.write_line(f"CE hours: {format_hours(snapshot['ce_hours'])}    Date completed: "
                    f"{long_date(snapshot['completed_on'])}    Format: {snapshot['format']}", 10, height=6)
     pdf.ln(2)
     for approval in snapshot["approvals"]:
@@ -206,7 +203,7 @@ def render_certificate(snapshot: dict[str, Any], code: str, issued_at: datetime,
         if approval.get("approval_period"):
             details.append(f"Approval period {approval['approval_period']}")
         if approval.get("credits"):
-            details.append(f"{hours_text(approval['credits'])} credits")
+            details.append(f"{format_hours(approval['credits'])} credits")
         header = " · ".join(part for part in details if part)
         if header:
             pdf.write_line(header, 8, bold=True, height=4, align=Align.L)
@@ -278,8 +275,8 @@ def render_transcript(participant: str, licence: str, rows: list[TranscriptRow],
     pdf.write_line("CE hours per year", 12, bold=True, height=7, align=Align.L)
     if hours_by_year:
         for year, hours in hours_by_year.items():
-            pdf.write_line(f"{year}: {hours_text(hours)} CE hours", 10, height=6, align=Align.L)
-        pdf.write_line(f"Total: {hours_text(sum(hours_by_year.values()))} CE hours", 10, bold=True, height=6,
+            pdf.write_line(f"{year}: {format_hours(hours)} CE hours", 10, height=6, align=Align.L)
+        pdf.write_line(f"Total: {format_hours(sum(hours_by_year.values()))} CE hours", 10, bold=True, height=6,
                        align=Align.L)
     else:
         pdf.write_line("No CE hours yet.", 10, height=6, align=Align.L)
@@ -289,7 +286,7 @@ def render_transcript(participant: str, licence: str, rows: list[TranscriptRow],
         pdf.ln(1)
         pdf.write_line(row.module_title, 11, bold=True, height=6, align=Align.L)
         status = "" if row.status == "valid" else f" ({row.status}: not counted)"
-        pdf.write_line(f"Completed {long_date(row.completed_on)} · {hours_text(row.ce_hours)} CE hours{status}",
+        pdf.write_line(f"Completed {long_date(row.completed_on)} · {format_hours(row.ce_hours)} CE hours{status}",
                        9, height=5, align=Align.L)
         pdf.write_line(f"Certificate code {row.code}", 8, height=4.5, align=Align.L)
         if row.reflection:

@@ -14,12 +14,13 @@ played since its previous report, its position, playback rate and whether the pa
   isolated span shorter than :data:`SHORTEST_SPAN` (1 s) is not kept, so the stored union has at most
   ``duration / SHORTEST_SPAN`` intervals however many scattered specks are reported;
 - **real time**: a report counts at most ``PROGRESS_MAX_RATE x min(elapsed, PROGRESS_REPORT_WINDOW)`` seconds of
-  media, ``elapsed`` being the wall-clock time since the learner's previous report on ANY lecture
-  (:func:`_previous_report`), so lectures played side by side in several tabs share one allowance rather than each
-  counting in full. The first report of a session (no previous report, or none within the window) may thus count
-  ``PROGRESS_MAX_RATE x PROGRESS_REPORT_WINDOW`` seconds (by default 2 x 30 s = 60 s; the player reports every
-  10 s). Over any run of reports the media counted is at most ``PROGRESS_MAX_RATE x (wall-clock span of the run +
-  window)``. What exceeds the allowance is cut from the end of the report's spans (in media order) and not counted;
+  media, ``elapsed`` being the wall-clock time since the learner's previous report on that lecture or the last
+  media counted on any other (:func:`_previous_report`), so lectures played side by side in several tabs share one
+  allowance rather than each counting in full. The first report of a session (no previous report, or none within
+  the window) may thus count ``PROGRESS_MAX_RATE x PROGRESS_REPORT_WINDOW`` seconds (by default 2 x 30 s = 60 s; the
+  player reports every 10 s). Over any run of reports the media counted is at most ``PROGRESS_MAX_RATE x (wall-clock
+  span of the run + window)``. What exceeds the allowance is cut from the end of the report's spans (in media order)
+  and not counted;
 - **time on task**, only for reports sent while the page was visible: the wall-clock time since the previous report
   when that is within the window; for the first report of a session, the time the reported spans took to play at
   the reported rate, at most the window;
@@ -303,13 +304,15 @@ class ReportConflict(RuntimeError):
 
 
 def _previous_report(user_id: int, row: LectureProgress, now: datetime) -> datetime | None:
-    """When the learner last reported: on this lecture (``row``; a report whose clock reads earlier than that counts
-    nothing), or on any other lecture up to ``now`` (so tabs share one allowance; another lecture's report stamped
-    later than ``now``, as a server with a clock ahead or the demo's replayed evenings may leave, is passed over). One
-    statement (the unique (user_id, lecture_id) index serves it)."""
+    """Where the wall-clock time a report may account for starts: the learner's previous report on this lecture
+    (``row``; a report whose clock reads earlier than that counts nothing), or the last media counted on any other
+    lecture up to ``now``, whichever is later. So lectures played side by side in several tabs share one allowance,
+    while a report that played nothing elsewhere (a paused tab shown or hidden) takes nothing from it. A report on
+    another lecture stamped later than ``now`` (a server whose clock runs ahead; the demo's replayed evenings) is
+    passed over. One statement (the unique (user_id, lecture_id) index serves it)."""
     others = _optional_utc(db.session.scalar(
-        select(func.max(LectureProgress.last_report_at))
-        .where(LectureProgress.user_id == user_id, LectureProgress.last_report_at <= now)))
+        select(func.max(LectureProgress.last_played_at))
+        .where(LectureProgress.user_id == user_id, LectureProgress.last_played_at <= now)))
     own = _optional_utc(row.last_report_at)
     return max((moment for moment in (own, others) if moment is not None), default=None)
 

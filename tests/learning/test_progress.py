@@ -242,7 +242,7 @@ def test_a_report_runs_a_bounded_number_of_queries(player, clock, count_queries)
     clock.advance(10)
     with count_queries() as counter:
         assert player.report([(10, 20)], position=20).status_code == 200
-    # login session and user, lecture, access, lock, row, update
+    # login session and user, lecture, access, row, the learner's latest report on any lecture, update
     assert counter.count <= 8
 
 

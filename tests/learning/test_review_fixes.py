@@ -108,3 +108,15 @@ def test_one_lecture_after_another_still_counts_in_full(app, learner, clock):
     play(Player(app, learner, PREVIEW), clock, 0, 60)
     play(Player(app, learner, LECTURE), clock, 0, 60)
     assert stored(learner, PREVIEW).covered_seconds == 60 and stored(learner, LECTURE).covered_seconds == 60
+
+
+def test_a_paused_tab_that_reports_nothing_takes_nothing_from_the_playing_one(app, learner, clock):
+    """Showing or hiding a paused lecture's tab sends a report without spans: the tab playing at 2x keeps its whole
+    allowance (the time since its own previous report)."""
+    talk, taste = Player(app, learner, LECTURE), Player(app, learner, PREVIEW)
+    clock.advance(10)
+    assert talk.report([(0, 20)], position=20, rate=2.0).json["counted_seconds"] == 20
+    clock.advance(5)
+    assert taste.report([], position=0, visible=False).status_code == 200
+    clock.advance(5)
+    assert talk.report([(20, 40)], position=40, rate=2.0).json["counted_seconds"] == 20
