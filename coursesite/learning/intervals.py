@@ -54,14 +54,6 @@ def truncate(union: Sequence[Interval], budget: float) -> list[Interval]:
     return kept
 
 
-def coverage(union: Iterable[Sequence[float]], duration: float) -> float:
-    """The share of ``[0, duration]`` that ``union`` covers, 0..1 (a zero-length lecture counts as covered only by
-    nothing: 0)."""
-    if duration <= 0:
-        return 0.0
-    return min(1.0, length(union_within(union, duration)) / duration)
-
-
 def without_specks(before: Sequence[Interval], after: Sequence[Interval], shortest: float) -> list[Interval]:
     """``after`` (a union grown from the union ``before``) without its new isolated specks: intervals shorter than
     ``shortest`` that hold no part of ``before``. So every interval of a union grown this way from nothing is at

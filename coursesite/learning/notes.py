@@ -30,6 +30,9 @@ from coursesite.templating import format_clock
 MAX_NOTE_LENGTH = 5000
 MAX_NOTES_PER_LECTURE = 300
 MAX_NOTES_PER_LEARNER = 5000
+# What a form may send before normalising: NFC composes at most four code points into one (Greek with breathing,
+# accent and iota subscript), so a longer text cannot be a note of MAX_NOTE_LENGTH characters.
+RAW_NOTE_LIMIT = 4 * MAX_NOTE_LENGTH
 TIME_HELP = "Give the time as minutes:seconds, for example 12:34."
 
 
@@ -41,6 +44,8 @@ class NoteError(ValueError):
 
 def note_text(raw: str) -> str:
     """The text to store: NFC, line breaks as ``\\n``, no control or invisible characters, not empty, not too long."""
+    if len(raw) > RAW_NOTE_LIMIT:  # refused before the per-character work below, which a 16 MB form would make slow
+        raise NoteError(f"A note holds at most {MAX_NOTE_LENGTH:,} characters; this one has {len(raw):,}.")
     text = unicodedata.normalize("NFC", raw.replace("\r\n", "\n").replace("\r", "\n")).strip()
     if not text:
         raise NoteError("Write something in the note.")

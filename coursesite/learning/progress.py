@@ -36,10 +36,11 @@ import math
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any, Protocol
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -345,6 +346,13 @@ def _apply(row: LectureProgress, report: Report, duration: float, now: datetime,
     return intervals.length(counted), intervals.length(played)
 
 
+@cache
+def _learners_row() -> Select[LectureProgress]:
+    """The learner's row on a lecture (``:user_id``, ``:lecture_id``), built once: read by every report."""
+    return select(LectureProgress).where(LectureProgress.user_id == bindparam("user_id"),
+                                         LectureProgress.lecture_id == bindparam("lecture_id"))
+
+
 def record_report(user_id: int, lecture: Lecture, report: Report, *, now: datetime | None = None) -> ReportOutcome:
     """Fold ``report`` into the learner's progress on ``lecture`` (see the module's docstring for the rules) and
     commit. The caller has checked that the learner may watch the lecture.
@@ -357,9 +365,8 @@ def record_report(user_id: int, lecture: Lecture, report: Report, *, now: dateti
     now = as_utc(now or utcnow())
     max_rate, window = _settings()
     duration, lecture_id = lecture.duration_seconds, lecture.id
-    mine = (LectureProgress.user_id == user_id, LectureProgress.lecture_id == lecture_id)
     for _attempt in range(ATTEMPTS):
-        row = db.session.scalar(select(LectureProgress).where(*mine))
+        row = db.session.scalar(_learners_row(), {"user_id": user_id, "lecture_id": lecture_id})
         if row is None:
             row = LectureProgress(user_id=user_id, lecture_id=lecture_id, intervals=[], covered_seconds=0.0,
                                   last_position=0.0, furthest_position=0.0, seconds_on_task=0.0)

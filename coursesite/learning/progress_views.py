@@ -8,10 +8,12 @@ The rules live in coursesite/learning/progress.py; these views check access, rea
 """
 from __future__ import annotations
 
+from functools import cache
+
 from flask import Blueprint, current_app, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import load_only
 
 from coursesite.billing.access import can_watch, has_access
@@ -33,17 +35,23 @@ from coursesite.permissions import Refused, Viewer, requires_module_access, sign
 bp = Blueprint("progress", __name__)
 
 
+@cache
+def _reported_lecture() -> Select[Lecture]:
+    """The lecture of a report (``:slug``, ``:lecture_slug``), built once: a report arrives every ten seconds."""
+    return (select(Lecture).join(Lecture.module)
+            .where(Module.slug == bindparam("slug"), Module.published.is_(True),
+                   Lecture.slug == bindparam("lecture_slug"))
+            # what a report needs, not the transcript (cues) or texts
+            .options(load_only(Lecture.id, Lecture.module_id, Lecture.slug, Lecture.duration_seconds,
+                               Lecture.preview)))
+
+
 def report_gate(user: Viewer | None, slug: str, lecture_slug: str) -> Lecture | Refused:
     """The lecture, for a logged-in person who may watch it (a preview: anyone logged in); 404 for everyone else,
     visitors included, so no progress row is ever made for someone without access. One query for the lecture."""
     if not signed_in(user):
         return Refused()
-    lecture = db.session.scalar(
-        select(Lecture).join(Lecture.module)
-        .where(Module.slug == slug, Module.published.is_(True), Lecture.slug == lecture_slug)
-        # what a report needs, not the transcript (cues) or texts: a report arrives every ten seconds
-        .options(load_only(Lecture.id, Lecture.module_id, Lecture.slug, Lecture.duration_seconds, Lecture.preview))
-    )
+    lecture = db.session.scalar(_reported_lecture(), {"slug": slug, "lecture_slug": lecture_slug})
     if lecture is None or not can_watch(user, lecture):
         return Refused()
     return lecture

@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
-from sqlalchemy import or_, select
+from sqlalchemy import Select, bindparam, or_, select
 from sqlalchemy.orm import contains_eager, defer
 
 from coursesite.catalog.models import Lecture, Module, Speaker
@@ -31,6 +32,15 @@ class LecturePlace:
         return self._neighbour(1)
 
 
+@cache
+def _lecture_with_module() -> Select[Lecture]:
+    """:func:`find_lecture`'s statement (``:module_slug``, ``:lecture_slug``), built once (each lecture page)."""
+    return (select(Lecture).join(Lecture.module)
+            .where(Module.slug == bindparam("module_slug"), Module.published.is_(True),
+                   Lecture.slug == bindparam("lecture_slug"))
+            .options(contains_eager(Lecture.module), defer(Lecture.cues)))
+
+
 def find_lecture(module_slug: str, lecture_slug: str) -> LecturePlace | None:
     """The lecture of a published module, with its module, in one query.
 
@@ -38,11 +48,7 @@ def find_lecture(module_slug: str, lecture_slug: str) -> LecturePlace | None:
     out: the lecture page renders them once per content revision (coursesite/learning/lecture_page.py), and reading
     ``lecture.cues``, ``lecture.speakers`` or ``module.lectures`` (``place.previous``/``next``) loads them.
     """
-    lecture = db.session.scalar(
-        select(Lecture).join(Lecture.module)
-        .where(Module.slug == module_slug, Module.published.is_(True), Lecture.slug == lecture_slug)
-        .options(contains_eager(Lecture.module), defer(Lecture.cues))
-    )
+    lecture = db.session.scalar(_lecture_with_module(), {"module_slug": module_slug, "lecture_slug": lecture_slug})
     return LecturePlace(module=lecture.module, lecture=lecture) if lecture is not None else None
 
 

@@ -10,6 +10,7 @@ from coursesite.accounts.audit import AUDIT_MAX_PAGE, AuditFilters, audit_action
 from coursesite.accounts.models import User
 from coursesite.billing import grants
 from coursesite.jobs import outbox
+from coursesite.models_base import row_id
 from coursesite.permissions import Right, has_right, requires_right
 from coursesite.staff import services
 from coursesite.staff.forms import AuditFilterForm, GrantForm, RevokeForm
@@ -94,7 +95,7 @@ def jobs() -> ResponseReturnValue:
 @requires_right(Right.MANAGE_JOBS)
 def retry_jobs() -> ResponseReturnValue:
     """``job=<id>`` retries one failed job, ``all=1`` every one."""
-    job_id = request.form.get("job", type=int)
+    job_id = row_id(request.form.get("job"))
     if job_id is None and request.form.get("all") != "1":
         abort(400)
     retried = services.retry_failed_jobs(current_user, None if job_id is None else [job_id])

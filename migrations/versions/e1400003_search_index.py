@@ -49,8 +49,7 @@ POSTGRES_UP = [
      "(to_tsvector('english'::regconfig, translate((title || ' ' || body), '<>', '  ')) || array_to_tsvector("
      "CASE WHEN kind IN ('module', 'speaker') THEN ARRAY['_catalogue', '_m' || module_id] "
      "ELSE ARRAY['_m' || module_id] END)) STORED"),
-    # Without the pending list, entries an import adds are in the index proper at once, so no search scans a list.
-    "CREATE INDEX ix_search_entries_document ON search_entries USING gin (search_document) WITH (fastupdate = off)",
+    "CREATE INDEX ix_search_entries_document ON search_entries USING gin (search_document)",
 ]
 POSTGRES_DOWN = ["DROP INDEX ix_search_entries_document", "ALTER TABLE search_entries DROP COLUMN search_document"]
 

@@ -7,7 +7,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from coursesite.learning.intervals import clamp, coverage, length, merge, truncate, union_within, without_specks
+from coursesite.learning.intervals import clamp, length, merge, truncate, union_within, without_specks
+from coursesite.learning.progress import is_complete, percent_covered
 
 DURATION = 600.0
 times = st.floats(min_value=-100, max_value=800, allow_nan=False, allow_infinity=False)
@@ -42,7 +43,7 @@ def test_the_union_never_exceeds_the_duration(report_list):
     assert is_union(union)
     assert length(union) <= DURATION
     assert all(start >= 0 and end <= DURATION for start, end in union)
-    assert 0 <= coverage(union, DURATION) <= 1
+    assert 0 <= percent_covered(length(union), DURATION) <= 100
 
 
 @given(st.floats(min_value=0, max_value=DURATION - 60), st.integers(min_value=1, max_value=60))
@@ -64,7 +65,7 @@ def test_a_seek_covers_nothing_between_its_ends(played_until, jumped_to):
 
 def test_seeking_to_the_end_does_not_complete_a_lecture():
     union = fold([[(0, 5)], [(DURATION - 5, DURATION)]])
-    assert coverage(union, DURATION) < 0.02
+    assert not is_complete(length(union), DURATION) and percent_covered(length(union), DURATION) < 2
 
 
 @given(reports)

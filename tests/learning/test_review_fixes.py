@@ -1,8 +1,10 @@
 """Bugs found in review of issue 14 (learning workspace), each pinned by a test: a paid lecture page shown again after
-access ended, note ids too large for the database, two rules of where a learner resumes."""
+access ended, note ids too large for the database, two rules of where a learner resumes, lectures played side by side
+each counting at full speed, and oversized notes checked character by character."""
 from __future__ import annotations
 
 from datetime import timedelta
+from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import select
@@ -120,3 +122,14 @@ def test_a_paused_tab_that_reports_nothing_takes_nothing_from_the_playing_one(ap
     assert taste.report([], position=0, visible=False).status_code == 200
     clock.advance(5)
     assert talk.report([(20, 40)], position=40, rate=2.0).json["counted_seconds"] == 20
+
+
+def test_an_oversized_note_is_refused_before_any_per_character_work(monkeypatch):
+    """A form may carry megabytes: the length is checked first, so the NFC and character checks never run on it."""
+    def no_work(*_args):
+        raise AssertionError("normalised an oversized note")
+
+    # only the notes module's view of unicodedata: pytest itself uses the real one meanwhile
+    monkeypatch.setattr(notes_service, "unicodedata", SimpleNamespace(normalize=no_work, category=no_work))
+    with pytest.raises(notes_service.NoteError, match="at most 5,000 characters"):
+        notes_service.note_text("x" * (notes_service.RAW_NOTE_LIMIT + 1))

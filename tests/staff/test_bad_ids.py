@@ -1,5 +1,5 @@
-"""Ids too large for any row, in the staff's certificate actions and accommodation list: a 404 or a message, never
-the 500 of a number SQLite cannot bind; and nothing changes."""
+"""Ids too large for any row, in the staff's certificate actions, accommodation list and job retries: a 404, a 400 or a
+message, never the 500 of a number SQLite cannot bind; and nothing changes."""
 from __future__ import annotations
 
 import pytest
@@ -44,3 +44,10 @@ def test_a_bad_accommodation_request_id_is_refused_with_a_message(app, admin, va
 def test_row_id_takes_only_ids_a_row_can_have():
     assert (row_id("1"), row_id(str(MAX_ID))) == (1, MAX_ID)
     assert [row_id(value) for value in (None, "0", "-3", str(MAX_ID + 1), "1.5", " 2", "٣")] == [None] * 7
+
+
+def test_a_huge_job_id_is_a_bad_request(app, admin):
+    staff = login_as(app, admin)
+    response = post_form(staff, "/staff/jobs/retry", {"job": HUGE}, page="/staff/jobs")
+    assert response.status_code == 400
+    assert audit_count() == 0
