@@ -15,6 +15,7 @@ from coursesite.catalog.content import import_content
 from coursesite.certificates.cli import certificates_cli
 from coursesite.demo import load_demo_accounts
 from coursesite.jobs.cli import jobs_cli
+from coursesite.learning.cli import search_cli
 
 demo_cli = AppGroup("demo", help="Demo content for a local installation.")
 
@@ -44,3 +45,4 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(billing_cli)
     app.cli.add_command(jobs_cli)
     app.cli.add_command(certificates_cli)
+    app.cli.add_command(search_cli)

@@ -32,11 +32,15 @@ from coursesite.billing.access import has_access
 from coursesite.catalog.models import Module
 from coursesite.catalog.services import published_module_only
 from coursesite.extensions import account_rate_limit_key, limiter
+from coursesite.models_base import MAX_ID
 from coursesite.permissions import Refused, Viewer, requires_module_access, signed_in
 
 # Answers are saved one click at a time: generous for a person, a ceiling for a script.
 ANSWER_RATE_LIMIT = "120/minute;2000/hour"
 START_RATE_LIMIT = "20/hour"
+
+# An attempt id larger than any row could be is a 404, never an integer the database refuses.
+ATTEMPT = f"/modules/<slug>/test/attempts/<int(max={MAX_ID}):attempt_id>"
 
 
 def module_gate(user: Viewer | None, slug: str, **_ids: Any) -> Module | Refused:
@@ -88,7 +92,7 @@ def start(module: Module, slug: str) -> ResponseReturnValue:
     return redirect(url_for("assessment.attempt", slug=slug, attempt_id=attempt.id))
 
 
-@bp.get("/modules/<slug>/test/attempts/<int:attempt_id>")
+@bp.get(ATTEMPT)
 @requires_module_access(module_gate)
 def attempt(module: Module, slug: str, attempt_id: int) -> ResponseReturnValue:
     current = _attempt_of(module, attempt_id)
@@ -123,7 +127,7 @@ def _save_posted(attempt: Attempt) -> str | None:
     return None
 
 
-@bp.post("/modules/<slug>/test/attempts/<int:attempt_id>/answers")
+@bp.post(ATTEMPT + "/answers")
 @limiter.limit(ANSWER_RATE_LIMIT, key_func=account_rate_limit_key)
 @requires_module_access(module_gate)
 def save_answers(module: Module, slug: str, attempt_id: int) -> ResponseReturnValue:
@@ -137,7 +141,7 @@ def save_answers(module: Module, slug: str, attempt_id: int) -> ResponseReturnVa
     return redirect(url_for("assessment.attempt", slug=slug, attempt_id=current.id), 303)
 
 
-@bp.post("/modules/<slug>/test/attempts/<int:attempt_id>/answer")
+@bp.post(ATTEMPT + "/answer")
 @limiter.limit(ANSWER_RATE_LIMIT, key_func=account_rate_limit_key)
 @requires_module_access(module_gate)
 def answer(module: Module, slug: str, attempt_id: int) -> ResponseReturnValue:
@@ -156,7 +160,7 @@ def answer(module: Module, slug: str, attempt_id: int) -> ResponseReturnValue:
                    if saved.answered_at else None)
 
 
-@bp.post("/modules/<slug>/test/attempts/<int:attempt_id>/submit")
+@bp.post(ATTEMPT + "/submit")
 @limiter.limit(ANSWER_RATE_LIMIT, key_func=account_rate_limit_key)
 @requires_module_access(module_gate)
 def submit(module: Module, slug: str, attempt_id: int) -> ResponseReturnValue:
@@ -172,7 +176,7 @@ def submit(module: Module, slug: str, attempt_id: int) -> ResponseReturnValue:
     return redirect(url_for("assessment.result", slug=slug, attempt_id=attempt_id), 303)
 
 
-@bp.get("/modules/<slug>/test/attempts/<int:attempt_id>/result")
+@bp.get(ATTEMPT + "/result")
 @requires_module_access(module_gate)
 def result(module: Module, slug: str, attempt_id: int) -> ResponseReturnValue:
     current = _attempt_of(module, attempt_id)

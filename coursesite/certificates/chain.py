@@ -39,15 +39,21 @@ def record_hash(certificate: Certificate) -> str:
     return hashlib.sha256(canonical_json(record).encode("utf-8")).hexdigest()
 
 
+class ChainHeadMissing(RuntimeError):
+    """Certificates exist but the chain head row is gone: a sign of tampering, never put right silently."""
+
+
 def _ensure_head() -> None:
-    """The migration seeds the head; put it back if it is missing (an emptied table), pointing at the last
-    certificate, without racing a concurrent append: an insert that does nothing when the row exists."""
+    """The migration seeds the head; an empty certificates table (a new database, or the tests' cleanup) gets it
+    back at the start of the chain, without racing a concurrent append: an insert that does nothing when the row
+    exists. With certificates on record, a missing head is refused: rebuilding it at the last surviving certificate
+    would hide the removal of the newest ones. ``flask certificates verify-chain`` reports it."""
     if db.session.scalar(select(CertificateChainHead.id).where(CertificateChainHead.id == CHAIN_HEAD_ID)):
         return
-    last = db.session.execute(select(Certificate.sequence, Certificate.snapshot_hash)
-                              .order_by(Certificate.sequence.desc()).limit(1)).first()
-    values = {"id": CHAIN_HEAD_ID, "sequence": last.sequence if last else 0,
-              "last_hash": last.snapshot_hash if last else GENESIS_HASH}
+    if db.session.scalar(select(Certificate.id).limit(1)) is not None:
+        raise ChainHeadMissing("the certificate chain head is missing while certificates exist; no certificate is "
+                               "issued until it is restored (run `flask certificates verify-chain`)")
+    values = {"id": CHAIN_HEAD_ID, "sequence": 0, "last_hash": GENESIS_HASH}
     dialect = db.session.get_bind().dialect.name
     table = CertificateChainHead.__table__
     if dialect == "postgresql":

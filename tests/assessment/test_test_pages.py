@@ -206,6 +206,17 @@ def test_someone_elses_attempt_is_a_404_everywhere(app, ready):
     assert attempt_of(ready).status == "in_progress" and saved_answers() == 0
 
 
+def test_an_attempt_id_no_row_could_have_is_a_404(app, ready):
+    client = login_as(app, ready)
+    start(client)
+    token = csrf_token(client, TEST_URL)
+    huge = f"/modules/{SAMPLE_MODULE}/test/attempts/{'9' * 30}"
+    assert client.get(huge).status_code == 404
+    assert client.get(f"{huge}/result").status_code == 404
+    assert client.post(f"{huge}/submit", data={"csrf_token": token}).status_code == 404
+    assert attempt_of(ready).status == "in_progress"
+
+
 def test_a_replayed_submission_grades_once(app, ready):
     client = login_as(app, ready)
     attempt_url = start(client)

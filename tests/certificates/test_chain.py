@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import threading
 
+import pytest
 import sqlalchemy as sa
 from sqlalchemy import select
 
-from coursesite.certificates.chain import record_hash, record_intact, verify_chain
+from coursesite.certificates.chain import ChainHeadMissing, record_hash, record_intact, verify_chain
 from coursesite.certificates.models import GENESIS_HASH, Certificate, CertificateChainHead
 from coursesite.certificates.services import issue_certificate
 from coursesite.extensions import db
@@ -78,12 +79,23 @@ def test_verify_chain_passes_an_intact_chain(app, learner, module):
     assert result.exit_code == 0 and "ok: 3 certificate(s), chain intact" in result.output
 
 
-def test_a_missing_chain_head_is_put_back_at_the_last_certificate(learner, module):
-    first = certify(learner, module)
+def test_a_missing_chain_head_stops_issuing_and_is_reported(learner, module):
+    """Rebuilding the head at the last surviving certificate would hide the removal of the newest ones."""
+    certify(learner, module)
     db.session.execute(sa.delete(CertificateChainHead.__table__))
     db.session.commit()
-    second = certify(learner, module)
-    assert (second.sequence, second.previous_hash) == (2, first.snapshot_hash)
+    with pytest.raises(ChainHeadMissing, match="chain head is missing"):
+        certify(learner, module)
+    db.session.rollback()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Certificate)) == 1
+    assert not verify_chain().intact
+
+
+def test_an_empty_chain_starts_again_without_its_head_row(learner, module):
+    db.session.execute(sa.delete(CertificateChainHead.__table__))
+    db.session.commit()
+    first = certify(learner, module)
+    assert (first.sequence, first.previous_hash) == (1, GENESIS_HASH)
     assert verify_chain().intact
 
 

@@ -316,6 +316,17 @@ def test_the_demo_load_indexes_what_it_imports(app, runner):
         "/modules/sample-module/lectures/in-conversation?t=2.2"]
 
 
+def test_reindex_command_fills_an_index_emptied_since_the_import(app, runner, sample_module):
+    db.session.execute(SearchEntry.__table__.delete())
+    db.session.commit()
+    editor = make_user("editor@example.org", role="editor")
+    assert search("transcript cues", editor).total == 0
+    result = runner.invoke(args=["search", "reindex"])
+    assert result.exit_code == 0, result.output
+    assert "rebuilt for 1 module(s)" in result.output
+    assert search("transcript cues", editor).total == 1
+
+
 def test_staff_who_may_open_every_module_find_its_content(app, two_modules):
     editor = make_user("editor@example.org", role="editor")
     assert search("narwhal", editor).total == 1 and search("walrus", editor).total == 1
