@@ -22,7 +22,7 @@ SIGNED_WEBHOOKS: set[str] = {"billing.stripe_webhook"}
 # Real values where a placeholder would only reach a 404; every other argument gets a placeholder.
 EXAMPLES = {"catalog.module": {"slug": "sample-module"}, "catalog.speaker": {"slug": "ada-testwright"}}
 PLACEHOLDERS = {"int": "1", "float": "1.5", "path": "x/y", "uuid": "00000000-0000-0000-0000-000000000000"}
-ARGUMENT = re.compile(r"<(?:(\w+)(?:\([^)]*\))?:)?(\w+)>")
+ARGUMENT = re.compile(r"<(?:(\w+)(?:\(([^)]*)\))?:)?(\w+)>")
 
 OPEN_REDIRECTS = [
     "//evil.example", "///evil.example", "/\\evil.example", "\\\\evil.example", "\\/evil.example",
@@ -38,7 +38,9 @@ def url_for_rule(rule) -> str:
     examples = EXAMPLES.get(rule.endpoint, {})
 
     def fill(match: re.Match) -> str:
-        converter, name = match.groups()
+        converter, arguments, name = match.groups()
+        if converter == "any":  # the first of the values the rule allows
+            return examples.get(name) or arguments.split(",")[0].strip(" '\"")
         return examples.get(name) or PLACEHOLDERS.get(converter or "", "x")
 
     return ARGUMENT.sub(fill, rule.rule)

@@ -188,6 +188,14 @@ def completion(user_id: int, module: Module) -> ModuleCompletion:
     return completions(user_id, [module])[module.id]
 
 
+def has_attendance(user_id: int, module_id: int) -> bool:
+    """Has the learner any attendance on record in the module? Their record stays theirs to read after their access
+    ends: it is the evidence a licensing board may ask them for."""
+    return db.session.scalar(
+        select(LectureProgress.id).join(Lecture, Lecture.id == LectureProgress.lecture_id)
+        .where(LectureProgress.user_id == user_id, Lecture.module_id == module_id).limit(1)) is not None
+
+
 def completions(user_id: int, modules: Sequence[Module]) -> dict[int, ModuleCompletion]:
     """:func:`completion` for many modules, by module id: one query for the progress (one more for the lectures of
     modules whose lectures are not loaded)."""

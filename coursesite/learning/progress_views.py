@@ -26,6 +26,7 @@ from coursesite.learning.progress import (
     ReportConflict,
     ReportError,
     completion,
+    has_attendance,
     parse_report_text,
     percent_covered,
     record_report,
@@ -106,11 +107,12 @@ def report(lecture: Lecture, slug: str, lecture_slug: str) -> ResponseReturnValu
 
 
 def module_gate(user: Viewer | None, slug: str) -> Module | Refused:
-    """The published module, for a logged-in person with access to it; visitors are sent to log in, others get 404."""
+    """The published module, for a logged-in person with access to it or attendance on record in it (kept readable
+    after access ends); visitors are sent to log in, others get 404."""
     if not signed_in(user):
         return Refused(login_manager.unauthorized())
     module = published_module_only(slug)
-    if module is None or not has_access(user, module.id):
+    if module is None or not (has_access(user, module.id) or has_attendance(user.id, module.id)):
         return Refused()
     return module
 

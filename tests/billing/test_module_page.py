@@ -27,7 +27,9 @@ def day(moment) -> str:
 
 
 def buttons(page: str) -> set[str]:
-    return set(re.findall(r'<button type="submit">([^<]+)</button>', page))
+    """The submit buttons of the page's main content (the header's search box has its own)."""
+    main = page[page.index("<main"):page.index("</main>")]
+    return set(re.findall(r'<button type="submit">([^<]+)</button>', main))
 
 
 def give_certificate(user) -> None:

@@ -48,6 +48,16 @@ def test_the_attendance_page_needs_access(app, course):
     assert login_as(app, stranger).get(ATTENDANCE).status_code == 404
 
 
+def test_a_learner_whose_access_ended_still_reads_their_attendance(app, course):
+    former = make_user("former@example.org")
+    grant_access(former, course, days=30, now=datetime(2025, 1, 1, tzinfo=UTC))
+    watch(former, lecture(LECTURE), at=datetime(2025, 1, 10, tzinfo=UTC))
+    client = login_as(app, former)
+    assert client.get(PAGE.format(LECTURE)).status_code == 403  # the lecture itself is closed to them now
+    page = client.get(ATTENDANCE)
+    assert page.status_code == 200 and "1 of 2 lectures complete" in page.get_data(as_text=True)
+
+
 def test_a_visitor_is_sent_to_log_in(client, course):
     response = client.get(ATTENDANCE)
     assert response.status_code == 302 and "/auth/login" in response.headers["Location"]
