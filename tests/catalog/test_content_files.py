@@ -50,7 +50,8 @@ def snapshot() -> dict:
                          for t in db.session.scalars(select(PriceTier))),
         "quiz": (quiz.pass_percent, quiz.questions_per_attempt, quiz.max_attempts, quiz.time_limit_minutes,
                  quiz.shuffle_options, quiz.show_answers, quiz.cooloff_days),
-        "questions": [(q.key, q.objective, q.lecture_slug, q.prompt, q.explanation, q.active, [(c.text, c.correct) for c in q.choices])
+        "questions": [(q.key, q.objective, q.lecture_slug, q.prompt, q.explanation, q.active,
+                       [(c.text, c.correct) for c in q.choices])
                       for q in db.session.scalars(select(Question).order_by(Question.position))],
     }
 
