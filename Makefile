@@ -57,7 +57,7 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 
-bench: install
+bench: install fonts
 	$(BIN)/pip install -q -e '.[bench]'
 	@command -v wrk >/dev/null 2>&1 || { $(SUDO) apt-get update -q && $(APT_INSTALL) wrk; }
 	$(BIN)/python bench/pages.py
