@@ -14,11 +14,9 @@ cache, as in production. Ratios, not absolute figures, compare across machines; 
 """
 from __future__ import annotations
 
-import argparse
 import http.client
 import os
 import re
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -28,7 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.pages import serve, with_production_redis  # noqa: E402
+from bench.pages import serve, with_production_redis, wrk, wrk_arguments  # noqa: E402
 
 EMAIL = "bench.learner@example.org"
 PASSWORD = "bench lantern orchard violet"  # noqa: S105 - a throwaway account in a temporary database
@@ -132,26 +130,10 @@ def check_page(base: str, path: str, cookie: str) -> None:
         raise SystemExit(f"{path} answered {response.status} without the learner's page")
 
 
-def wrk(url: str, duration: int, connections: int, *headers: str) -> float:
-    """Requests per second; fails loudly on any non-2xx answer so errors are never counted as speed."""
-    options = [item for header in ("X-Forwarded-Proto: https", *headers) for item in ("-H", header)]
-    result = subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{duration}s", *options, url],
-                            capture_output=True, text=True, check=True)
-    if "Non-2xx" in result.stdout:
-        raise SystemExit(f"{url} answered errors:\n{result.stdout}")
-    found = re.search(r"Requests/sec:\s+([\d.]+)", result.stdout)
-    assert found is not None, result.stdout  # noqa: S101 - wrk always prints it
-    return float(found.group(1))
-
-
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--duration", type=int, default=10, help="seconds of load per URL (default 10)")
-    parser.add_argument("--connections", type=int, default=16)
+    parser = wrk_arguments(__doc__)
     parser.add_argument("--modules", type=int, default=100)
     args = parser.parse_args()
-    if not shutil.which("wrk"):
-        raise SystemExit("wrk is missing: apt-get install wrk (make bench installs it)")
 
     with tempfile.TemporaryDirectory() as folder:
         env, path = prepare(Path(folder), args.modules)

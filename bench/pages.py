@@ -78,25 +78,40 @@ def serve(target: str, env: dict[str, str], cwd: Path) -> tuple[subprocess.Popen
     raise SystemExit(f"{target} did not start on {base}")
 
 
-def wrk(url: str, duration: int, connections: int) -> float:
-    """Requests per second; fails loudly on any non-2xx answer so errors are never counted as speed."""
-    result = subprocess.run(
-        ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "-H", "X-Forwarded-Proto: https", url],
-        capture_output=True, text=True, check=True,
-    )
+def wrk(url: str, duration: int, connections: int, *headers: str, script: Path | None = None) -> float:
+    """Requests per second of ``wrk -t2`` on ``url`` (as if behind the TLS proxy, with ``headers`` and an optional
+    Lua ``script``); fails loudly on any non-2xx answer so errors are never counted as speed. Every benchmark that
+    loads the app over HTTP uses this one runner."""
+    options = [item for header in ("X-Forwarded-Proto: https", *headers) for item in ("-H", header)]
+    if script is not None:
+        options += ["-s", str(script)]
+    result = subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{duration}s", *options, url],
+                            capture_output=True, text=True, check=True)
     if "Non-2xx" in result.stdout:
         raise SystemExit(f"{url} answered errors:\n{result.stdout}")
-    return float(re.search(r"Requests/sec:\s+([\d.]+)", result.stdout).group(1))
+    if os.environ.get("BENCH_VERBOSE"):
+        print(result.stdout)
+    found = re.search(r"Requests/sec:\s+([\d.]+)", result.stdout)
+    if found is None:
+        raise SystemExit(f"wrk printed no rate:\n{result.stdout}\n{result.stderr}")
+    return float(found.group(1))
+
+
+def wrk_arguments(description: str | None, duration_help: str = "seconds of load per URL (default 10)"
+                  ) -> argparse.ArgumentParser:
+    """The options every wrk benchmark takes (load duration and connections); fails early when wrk is missing."""
+    if not shutil.which("wrk"):
+        raise SystemExit("wrk is missing: apt-get install wrk (make bench installs it)")
+    parser = argparse.ArgumentParser(description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--duration", type=int, default=10, help=duration_help)
+    parser.add_argument("--connections", type=int, default=16)
+    return parser
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--duration", type=int, default=10, help="seconds of load per URL (default 10)")
-    parser.add_argument("--connections", type=int, default=16)
+    parser = wrk_arguments(__doc__)
     parser.add_argument("--modules", type=int, default=100)
     args = parser.parse_args()
-    if not shutil.which("wrk"):
-        raise SystemExit("wrk is missing: apt-get install wrk (make bench installs it)")
 
     with tempfile.TemporaryDirectory() as folder:
         env = prepare_database(Path(folder), args.modules)

@@ -14,11 +14,8 @@ per lecture however many reports arrive.
 """
 from __future__ import annotations
 
-import argparse
 import json
 import os
-import re
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -27,7 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.pages import prepare_database, serve, with_production_redis, wrk  # noqa: E402
+from bench.pages import prepare_database, serve, with_production_redis, wrk, wrk_arguments  # noqa: E402
 
 MODULE, LECTURE = "synthetic-1", "lecture-1"
 REPORT_URL = f"/modules/{MODULE}/lectures/{LECTURE}/progress"
@@ -90,41 +87,10 @@ def lua_table(found: list[dict[str, str]]) -> str:
     return "{" + ", ".join(f'{{"{item["cookie"]}", "{item["token"]}"}}' for item in found) + "}"
 
 
-def wrk_post(url: str, script: Path, duration: int, connections: int) -> float:
-    """Requests per second of the scripted POSTs; fails loudly on any non-2xx answer."""
-    result = subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "-s", str(script), url],
-                            capture_output=True, text=True, check=True)
-    if "Non-2xx" in result.stdout:
-        raise SystemExit(f"{url} answered errors:\n{result.stdout}")
-    if os.environ.get("BENCH_VERBOSE"):
-        print(result.stdout)
-    found = re.search(r"Requests/sec:\s+([\d.]+)", result.stdout)
-    if found is None:
-        raise SystemExit(f"wrk printed no rate:\n{result.stdout}\n{result.stderr}")
-    return float(found.group(1))
-
-
-def wrk_get(url: str, cookie: str, duration: int, connections: int) -> float:
-    """Requests per second of a logged-in GET (the reference: the lecture page the reports come from)."""
-    result = subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "-H", "X-Forwarded-Proto: https",
-                             "-H", "Host: localhost", "-H", f"Cookie: {cookie}", url],
-                            capture_output=True, text=True, check=True)
-    if "Non-2xx" in result.stdout:
-        raise SystemExit(f"{url} answered errors:\n{result.stdout}")
-    found = re.search(r"Requests/sec:\s+([\d.]+)", result.stdout)
-    if found is None:
-        raise SystemExit(f"wrk printed no rate:\n{result.stdout}\n{result.stderr}")
-    return float(found.group(1))
-
-
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--duration", type=int, default=10, help="seconds of load (default 10)")
-    parser.add_argument("--connections", type=int, default=16)
+    parser = wrk_arguments(__doc__, "seconds of load (default 10)")
     parser.add_argument("--learners", type=int, default=16)
     args = parser.parse_args()
-    if not shutil.which("wrk"):
-        raise SystemExit("wrk is missing: apt-get install wrk (make bench installs it)")
 
     with tempfile.TemporaryDirectory() as folder:
         env = prepare_database(Path(folder), 10)
@@ -143,11 +109,12 @@ def main() -> None:
             script = Path(folder) / "report.lua"
             script.write_text(WRK_SCRIPT.format(learners=lua_table(found), body=body, path=REPORT_URL,
                                                 referer=f"https://localhost/modules/{MODULE}/lectures/{LECTURE}"))
-            wrk_post(base + REPORT_URL, script, 2, args.connections)  # warm-up
-            rate = wrk_post(base + REPORT_URL, script, args.duration, args.connections)
+            wrk(base + REPORT_URL, 2, args.connections, script=script)  # warm-up
+            rate = wrk(base + REPORT_URL, args.duration, args.connections, script=script)
             page_url = base + f"/modules/{MODULE}/lectures/{LECTURE}"
-            wrk_get(page_url, found[0]["cookie"], 2, args.connections)  # warm-up
-            page_rate = wrk_get(page_url, found[0]["cookie"], args.duration, args.connections)
+            headers = ("Host: localhost", f"Cookie: {found[0]['cookie']}")
+            wrk(page_url, 2, args.connections, *headers)  # warm-up
+            page_rate = wrk(page_url, args.duration, args.connections, *headers)
         finally:
             app.terminate()
             app.wait()
