@@ -149,7 +149,7 @@ class Verification:
     status: str  # valid | revoked | superseded
     holder: str
     module_title: str
-    ce_hours: float
+    ce_hours: float | None  # None (and the texts "—") when the stored record no longer has the snapshot's shape
     completed_on: str
     sponsor: str
     revoked_on: str | None
@@ -157,20 +157,32 @@ class Verification:
     intact: bool
 
 
+UNREADABLE = "—"
+
+
+def _public_facts(snapshot: Any) -> tuple[str, str, float | None, str, str]:
+    """Holder, programme, CE hours, date and sponsor from a snapshot; dashes for a record altered into another shape
+    in the database (its chain check fails too, and the page says the record is not intact)."""
+    try:
+        return (str(snapshot["participant"]["name"]), str(snapshot["module"]["title"]), float(snapshot["ce_hours"]),
+                str(snapshot["completed_on"]), str(snapshot["sponsor"]["name"]))
+    except (KeyError, TypeError, ValueError):
+        return (UNREADABLE, UNREADABLE, None, UNREADABLE, UNREADABLE)
+
+
 def verification(code: str) -> Verification | None:
     certificate = certificate_by_code(code)
     if certificate is None:
         return None
-    snapshot = certificate.snapshot
+    holder, module_title, ce_hours, completed_on, sponsor = _public_facts(certificate.snapshot)
     newer = None
     if certificate.superseded_by_id is not None:
         newer = db.session.scalar(select(Certificate.code).where(Certificate.id == certificate.superseded_by_id))
     return Verification(
-        code=certificate.code, status=certificate.status, holder=snapshot["participant"]["name"],
-        module_title=snapshot["module"]["title"], ce_hours=snapshot["ce_hours"],
-        completed_on=snapshot["completed_on"], sponsor=snapshot["sponsor"]["name"],
+        code=certificate.code, status=certificate.status, holder=holder, module_title=module_title,
+        ce_hours=ce_hours, completed_on=completed_on, sponsor=sponsor,
         revoked_on=as_utc(certificate.revoked_at).date().isoformat() if certificate.revoked_at else None,
-        superseded_by_code=newer, intact=chain.record_intact(certificate))
+        superseded_by_code=newer, intact=ce_hours is not None and chain.record_intact(certificate))
 
 
 # The CE transcript ----------------------------------------------------------------------------------------------------

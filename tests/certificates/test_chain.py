@@ -72,6 +72,14 @@ def test_the_verification_page_says_whether_the_record_is_intact(app, learner, m
     assert page.status_code == 200 and "Record not intact" in page.text
 
 
+def test_a_record_altered_into_another_shape_is_shown_as_not_intact(app, learner, module):
+    certificate = certify(learner, module)
+    tamper(certificate, snapshot={"participant": None})
+    page = app.test_client().get(f"/certificates/verify/{certificate.code}")
+    assert page.status_code == 200 and "Record not intact" in page.text
+    assert certificate.code in page.text and "Valid." in page.text
+
+
 def test_verify_chain_passes_an_intact_chain(app, learner, module):
     for _ in range(3):
         certify(learner, module)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from coursesite.billing.access import grant_entitlement
+from coursesite.catalog.models import Module
 from coursesite.extensions import db
 from coursesite.learning.overview import learning_overview
 from coursesite.models_base import utcnow
@@ -31,6 +32,14 @@ def test_my_learning_shows_the_access_window_and_days_left(app, sample_module):
 def test_my_learning_lists_ended_access_with_a_renew_link(app, sample_module):
     page = my_learning_page(app, days=5, granted_days_ago=30)
     assert "Access ended on" in page and "Renew" in page and "Continue" not in page
+
+
+def test_a_module_withdrawn_from_the_catalogue_stays_listed_without_links_to_closed_pages(app, sample_module):
+    db.session.get(Module, module_id()).published = False
+    db.session.commit()
+    page = my_learning_page(app, days=40, granted_days_ago=10)
+    assert "A Sample Module" in page and "withdrawn from the catalogue" in page
+    assert "/modules/sample-module" not in page and "Continue" not in page
 
 
 def test_learning_overview_counts_renewals_in_the_window(app, sample_module):
