@@ -75,6 +75,7 @@ def load_demo_accounts() -> list[str]:
     done += _organization(users[INSTITUTION_ADMIN_EMAIL], users[LEARNER_EMAIL])
     db.session.commit()
     done += demo_progress(users[LEARNER_EMAIL])
+    done += demo_notes(users[LEARNER_EMAIL])
     done += demo_certificate(users[LEARNER_EMAIL])
     return done
 
@@ -189,6 +190,32 @@ def demo_progress(learner: User) -> list[str]:
         state = "finished" if count == len(lectures) else f"{count} of {len(lectures)} lectures complete"
         done.append(f"played {module.slug} for {learner.email} ({state})")
     return done
+
+
+# The demo learner's own notes on the second lecture of the module under way (original writing): (share of the
+# lecture where the note sits, text).
+DEMO_NOTES = (
+    (0.2, ("The point about both people shaping the session: compare with my Tuesday client who goes quiet when I "
+           "summarise.")),
+    (0.6, "Look up the reading on this in the bibliography before supervision on Friday."),
+)
+
+
+def demo_notes(learner: User) -> list[str]:
+    """Two of the learner's private notes on the second lecture of the module under way, through the notes service;
+    left as they are once the learner has any note in that module."""
+    from coursesite.learning.notes import add_note, module_notes
+
+    _finished, partial = demo_modules()
+    if partial is None or len(partial.lectures) < 2:
+        return []
+    existing = module_notes(learner.id, partial.slug)
+    if existing is not None and existing.count:
+        return []
+    lecture = partial.lectures[1]
+    for share, text in DEMO_NOTES:
+        add_note(learner.id, lecture, f"{lecture.duration_seconds * share:.0f}", text)
+    return [f"wrote {len(DEMO_NOTES)} notes on {partial.slug}/{lecture.slug} for {learner.email}"]
 
 
 def _evenings(first: datetime, count: int) -> Iterator[datetime]:

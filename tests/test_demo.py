@@ -112,6 +112,23 @@ def test_the_demo_learner_has_finished_one_module_and_is_part_way_through_anothe
     assert completion(learner.id, partial_module) == partial
 
 
+def test_the_demo_learner_has_private_notes_on_the_module_under_way(app, runner):
+    from coursesite.demo import DEMO_NOTES, demo_modules
+    from coursesite.learning.notes import module_notes
+    from coursesite.synthetic import add_synthetic_modules
+
+    add_synthetic_modules(1, lectures_per_module=4)
+    assert runner.invoke(args=["demo", "load"]).exit_code == 0
+    learner = db.session.scalar(select(User).where(User.email == "learner@demo.example.org"))
+    _finished, partial = demo_modules()
+    notes = module_notes(learner.id, partial.slug)
+    assert notes is not None and notes.count == len(DEMO_NOTES)
+    assert [group.lecture_slug for group in notes.lectures] == [partial.lectures[1].slug]
+    again = runner.invoke(args=["demo", "load"])
+    assert again.exit_code == 0 and "notes" not in again.output
+    assert module_notes(learner.id, partial.slug).count == len(DEMO_NOTES)
+
+
 def test_the_demo_learner_holds_one_certificate_and_is_ready_for_another_test(app, runner):
     """(H9) On the demo catalogue: "What Makes Therapists Effective" watched last week, its test passed half an
     hour before and its evaluation saved, which issued the certificate (through the evaluation_saved receiver);
