@@ -31,6 +31,9 @@ def read_prices(module_dir: Path, module_fields: Fields, module_values: dict[str
 
 
 def apply_prices(module: Module, overrides: dict[str, int]) -> None:
+    """Every default tier at its price (or the module's override); the certificate tier is on sale only when the
+    module offers a certificate (``certificate: false`` in module.yaml takes it off sale, keeping its row for past
+    orders)."""
     existing = {tier.code: tier for tier in module_tiers(module)}
     for position, default in enumerate(DEFAULT_TIERS, start=1):
         tier = existing.get(default["code"]) or PriceTier(module=module, access_days=ACCESS_DAYS)
@@ -38,7 +41,7 @@ def apply_prices(module: Module, overrides: dict[str, int]) -> None:
             setattr(tier, name, value)
         tier.unit_amount = overrides.get(default["code"], default["unit_amount"])
         tier.position = position
-        tier.active = True
+        tier.active = default["grants"] != "certificate" or module.offers_certificate
         db.session.add(tier)
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from coursesite.billing.services import tiers_for
 from coursesite.catalog.content import import_content, validate_content
 from coursesite.catalog.content.approvals import CreditCalculation, apa_statement
 from coursesite.catalog.models import Approval, Module
@@ -60,6 +61,17 @@ def test_a_module_without_a_certificate_needs_no_approvals(app, content_copy):
                                          + text[text.index("quiz:"):])
     report = validate_content(content_copy)
     assert report.ok, messages(report)
+
+
+def test_a_module_without_a_certificate_does_not_sell_one(app, content_copy, client):
+    text = module_yaml(content_copy).read_text()
+    module_yaml(content_copy).write_text(text[:text.index("sponsor:")] + "certificate: false\napprovals: none\n"
+                                         + text[text.index("quiz:"):])
+    assert import_content(content_copy).ok
+    module = db.session.scalar(select(Module).where(Module.slug == "sample-module"))
+    assert [tier.code for tier in tiers_for(module.id) if tier.grants == "certificate"] == []
+    page = client.get("/modules/sample-module").get_data(as_text=True)
+    assert "/checkout/sample-module/certificate" not in page and "Test and certificate" not in page
 
 
 def test_apas_statement_must_be_word_for_word(app, content_copy):
