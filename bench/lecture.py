@@ -26,7 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.pages import serve, with_production_redis, wrk, wrk_arguments  # noqa: E402
+from bench.pages import hello_world_rate, serve, with_production_redis, wrk, wrk_arguments  # noqa: E402
 
 EMAIL = "bench.learner@example.org"
 PASSWORD = "bench lantern orchard violet"  # noqa: S105 - a throwaway account in a temporary database
@@ -137,13 +137,7 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as folder:
         env, path = prepare(Path(folder), args.modules)
-        hello, hello_base = serve("hello:app", dict(os.environ), ROOT / "bench")
-        try:
-            wrk(hello_base + "/", 2, args.connections)  # warm-up
-            baseline = wrk(hello_base + "/", args.duration, args.connections)
-        finally:
-            hello.terminate()
-            hello.wait()
+        baseline = hello_world_rate(args.duration, args.connections)
         app, base = serve("wsgi:app", with_production_redis(env), ROOT)
         try:
             cookie = log_in(base)

@@ -97,6 +97,18 @@ def wrk(url: str, duration: int, connections: int, *headers: str, script: Path |
     return float(found.group(1))
 
 
+def hello_world_rate(duration: int, connections: int) -> float:
+    """The reference of every HTTP benchmark: a bare Flask hello-world (bench/hello.py) under the same gunicorn and
+    wrk settings, in the same run."""
+    hello, hello_base = serve("hello:app", dict(os.environ), ROOT / "bench")
+    try:
+        wrk(hello_base + "/", 2, connections)  # warm-up
+        return wrk(hello_base + "/", duration, connections)
+    finally:
+        hello.terminate()
+        hello.wait()
+
+
 def wrk_arguments(description: str | None, duration_help: str = "seconds of load per URL (default 10)"
                   ) -> argparse.ArgumentParser:
     """The options every wrk benchmark takes (load duration and connections); fails early when wrk is missing."""
@@ -115,13 +127,7 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as folder:
         env = prepare_database(Path(folder), args.modules)
-        hello, hello_base = serve("hello:app", dict(os.environ), ROOT / "bench")
-        try:
-            wrk(hello_base + "/", 2, args.connections)  # warm-up
-            baseline = wrk(hello_base + "/", args.duration, args.connections)
-        finally:
-            hello.terminate()
-            hello.wait()
+        baseline = hello_world_rate(args.duration, args.connections)
         app, base = serve("wsgi:app", env, ROOT)
         try:
             results = {}

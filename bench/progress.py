@@ -24,7 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.pages import prepare_database, serve, with_production_redis, wrk, wrk_arguments  # noqa: E402
+from bench.pages import hello_world_rate, prepare_database, serve, with_production_redis, wrk, wrk_arguments  # noqa: E402
 
 MODULE, LECTURE = "synthetic-1", "lecture-1"
 REPORT_URL = f"/modules/{MODULE}/lectures/{LECTURE}/progress"
@@ -96,13 +96,7 @@ def main() -> None:
         env = prepare_database(Path(folder), 10)
         env["PROGRESS_RATE_LIMIT"] = "1000000/minute"
         found = learners(env, args.learners)
-        hello, hello_base = serve("hello:app", dict(os.environ), ROOT / "bench")
-        try:
-            wrk(hello_base + "/", 2, args.connections)  # warm-up
-            baseline = wrk(hello_base + "/", args.duration, args.connections)
-        finally:
-            hello.terminate()
-            hello.wait()
+        baseline = hello_world_rate(args.duration, args.connections)
         app, base = serve("wsgi:app", with_production_redis(env), ROOT)
         try:
             body = json.dumps({"intervals": [[0, 10]], "position": 10, "rate": 1, "visible": True})

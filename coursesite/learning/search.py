@@ -22,6 +22,7 @@ from __future__ import annotations
 import html
 import math
 import re
+from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -283,23 +284,24 @@ def _bind(statement: str, readable: frozenset[int] | None, **values: Any) -> tup
     return clause, values
 
 
-class Engine:
+class Engine(ABC):
     """One database's full-text search: the matching entries ranked, a page of them, their marked text."""
 
+    @abstractmethod
     def prepare(self) -> None:
         """Settings for the searches of this transaction."""
 
+    @abstractmethod
     def match(self, terms: Sequence[str], readable: frozenset[int] | None) -> str:
         """SQL of the entries that match (id, module_id, score: lower is better), at most ``:cap`` of them."""
-        raise NotImplementedError
 
+    @abstractmethod
     def values(self, terms: Sequence[str], readable: frozenset[int] | None) -> dict[str, Any]:
         """The bound values ``match`` needs."""
-        raise NotImplementedError
 
+    @abstractmethod
     def highlights(self, terms: Sequence[str], ids: list[int]) -> dict[int, tuple[str, str]]:
         """The marked title and excerpt of the entries ``ids`` (marks START and STOP around matched words)."""
-        raise NotImplementedError
 
     def page(self, terms: Sequence[str], readable: frozenset[int] | None,
              page: int) -> tuple[list[dict[str, Any]], int]:
@@ -335,6 +337,9 @@ class SqliteEngine(Engine):
     (a term, a heading, a lecture's title), then the shorter (the more to the point), which costs nothing more
     than the entries read.
     """
+
+    def prepare(self) -> None:
+        """SQLite needs no setting: its statements are planned for their own words every time."""
 
     def values(self, terms: Sequence[str], readable: frozenset[int] | None) -> dict[str, Any]:
         # Terms hold only letters and digits: quoted, each is one FTS5 string whatever it spells (AND, NEAR, ...),

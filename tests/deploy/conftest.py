@@ -228,7 +228,7 @@ def stop(process: subprocess.Popen[bytes], sig: int = signal.SIGTERM) -> None:
 @pytest.fixture(scope="session")
 def deployment(tmp_path_factory, deploy_database, redis_settings) -> Iterator[Deployment]:
     if not NGINX.exists():
-        pytest.skip("Debian's nginx is not installed (`make test` installs it: apt-get install nginx "
+        pytest.fail("Debian's nginx is not installed (`make test` installs it: apt-get install nginx "
                     "libnginx-mod-http-brotli-filter)")
     root = tmp_path_factory.mktemp("deployment")
     nginx_dir, media_root, content = root / "nginx", root / "media", root / "content"
